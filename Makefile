@@ -1,0 +1,72 @@
+# wrenmq — `make help` lists the targets. Every target sets up what it needs (npm ci, Debian
+# packages) on a fresh clone; see tools/setup.sh.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NPX := npx --no-install
+ASC := $(NPX) asc
+HEAP_TOP := --transform ./tools/build/heap_top.mjs
+FIRMWARE := $(shell find firmware -name '*.ts')
+HARNESS := $(shell find test/harness -name '*.ts')
+
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench-codec budget clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+
+setup: ## Install what the build and tests need (npm ci; mosquitto when root)
+	@bash tools/setup.sh
+
+node_modules/.package-lock.json: package-lock.json
+	@bash tools/setup.sh
+
+run: build ## The main job: build both targets and print the memory budget
+	@node tools/budget.mjs
+
+build: wasm espruino ## Build the WASM and the Espruino targets
+
+wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm ## asc: release -O3, -O3s and the checked build
+
+build/wasm/wrenmq.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/main.ts --target release $(HEAP_TOP) --outFile $@
+build/wasm/wrenmq.o3s.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/main.ts --target small $(HEAP_TOP) --outFile $@
+build/wasm/wrenmq.debug.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/main.ts --target debug $(HEAP_TOP) --outFile $@
+
+espruino: build/espruino/wrenmq.js ## esbuild with the Espruino profile, minified, one global object
+
+build/espruino/wrenmq.js: $(FIRMWARE) tools/build/esbuild.mjs node_modules/.package-lock.json
+	node tools/build/esbuild.mjs firmware/platform/espruino/main.ts $@
+
+harness: build/test/harness.wasm build/test/harness.debug.wasm build/test/harness.js
+
+build/test/harness.wasm: $(FIRMWARE) $(HARNESS) asconfig.json node_modules/.package-lock.json
+	$(ASC) test/harness/wasm.ts --target release $(HEAP_TOP) --outFile $@
+build/test/harness.debug.wasm: $(FIRMWARE) $(HARNESS) asconfig.json node_modules/.package-lock.json
+	$(ASC) test/harness/wasm.ts --target debug $(HEAP_TOP) --outFile $@
+build/test/harness.js: $(FIRMWARE) $(HARNESS) tools/build/esbuild.mjs node_modules/.package-lock.json
+	node tools/build/esbuild.mjs test/harness/js.ts $@
+
+lint: node_modules/.package-lock.json ## Portability lint of firmware/ (tsc whitelist + checker)
+	node tools/lint_portable.mjs firmware
+
+test: setup build harness lint test-as test-js ## Every test
+
+test-js: harness
+	node --test --test-reporter=spec test/*.test.mjs test/support/*.test.mjs
+
+test-as: node_modules/.package-lock.json ## as-pect unit tests of the AssemblyScript code
+	node tools/vectors/to_assemblyscript.mjs build/test/vectors_data.ts
+	$(NPX) asp --config as-pect.config.js
+
+fuzz: harness ## Differential fuzzing against mqtt-packet, 2,000,000 cases
+	WRENMQ_FUZZ_CASES=2000000 node --test test/fuzz.test.mjs
+
+bench-codec: harness build ## Codec packets/s: WASM, JS and mqtt-packet side by side
+	node tools/bench/codec.mjs
+
+budget: build ## Sizes of both builds and memory per board profile
+	node tools/budget.mjs
+
+clean: ## Remove build output
+	rm -rf build

@@ -1,0 +1,4 @@
+// expect: numeric-cast
+export function unsigned(x: i32): u32 {
+  return x as u32;
+}

@@ -1,0 +1,5 @@
+// expect: async
+function tick(): i32 { return 1; }
+export async function later() {
+  await tick();
+}

@@ -1,0 +1,4 @@
+// expect: numeric-cast
+export function truncate(x: f64): i32 {
+  return <i32>x;
+}

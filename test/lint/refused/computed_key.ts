@@ -1,0 +1,4 @@
+// expect: computed-key
+export class Slot {
+  ["value"]: i32 = 0;
+}

@@ -1,0 +1,5 @@
+// expect: decorator
+@inline
+export function fast(x: i32): i32 {
+  return x + 1;
+}

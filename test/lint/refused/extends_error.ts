@@ -1,0 +1,2 @@
+// expect: extends-error
+export class DecodeError extends Error {}

@@ -1,0 +1,4 @@
+// expect: generator
+export function* counter(): Generator<i32> {
+  yield 1;
+}

@@ -1,0 +1,2 @@
+// expect: builtin
+export const table = new Map<i32, i32>();

@@ -1,0 +1,2 @@
+// expect: builtin
+export const tag = Symbol("tag");

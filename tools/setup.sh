@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what wrenmq's build and tests need, and nothing when it is already there:
+#   - npm packages, exactly as package-lock.json pins them (npm ci);
+#   - Debian's mosquitto and mosquitto-clients, the real peers the tests and vector capture use
+#     (only as root; otherwise it says what to run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules/.package-lock.json
+fi
+
+missing=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: apt-get install ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "setup: ${missing[*]} missing; as root run: apt-get install ${missing[*]}" >&2
+    echo "setup: (vector capture and the interop tests need them)" >&2
+  fi
+fi
