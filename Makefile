@@ -57,7 +57,7 @@ test-js: harness
 
 test-as: node_modules/.package-lock.json ## as-pect unit tests of the AssemblyScript code
 	node tools/vectors/to_assemblyscript.mjs build/test/vectors_data.ts
-	$(NPX) asp --config as-pect.config.js
+	$(NPX) asp --config as-pect.config.js --no-logo
 
 fuzz: harness ## Differential fuzzing against mqtt-packet, 2,000,000 cases
 	WRENMQ_FUZZ_CASES=2000000 node --test test/fuzz.test.mjs

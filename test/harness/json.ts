@@ -1,11 +1,14 @@
 /**
  * A tiny JSON writer over a caller-owned buffer, for test dumps. Portable AssemblyScript: it
  * runs in both builds so the two can be compared byte for byte. Strings arrive as spans of
- * UTF-8 and are written raw (JSON allows UTF-8), with quote, backslash and control bytes escaped.
+ * UTF-8 and are written raw (JSON allows UTF-8), with quote, backslash and control bytes escaped
+ * exactly as JSON.stringify escapes them, so a dump equals the stringified expected fields.
  */
 import { Span } from "../../firmware/core/bytes";
 
 const HEX_DIGITS: string = "0123456789abcdef";
+/** Escape letters for bytes 0x08..0x0d; "?" marks 0x0b, which has none. */
+const SHORT_ESCAPES: string = "btn?fr";
 
 export class JsonWriter {
   target: Uint8Array;
@@ -109,6 +112,10 @@ export class JsonWriter {
       if (c == 0x22 || c == 0x5c) {
         this.byte(0x5c);
         this.byte(c);
+      } else if (c == 0x08 || c == 0x09 || c == 0x0a || c == 0x0c || c == 0x0d) {
+        // The short escapes, as JSON.stringify writes them, so dumps compare as text.
+        this.byte(0x5c);
+        this.byte(SHORT_ESCAPES.charCodeAt(c - 8));
       } else if (c < 0x20) {
         this.text("\\u00");
         this.byte(HEX_DIGITS.charCodeAt(c >> 4));
