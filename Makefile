@@ -2,8 +2,8 @@
 # packages) on a fresh clone; see tools/setup.sh.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-NPX := npx --no-install
-ASC := $(NPX) asc
+BIN := node_modules/.bin
+ASC := $(BIN)/asc
 HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
@@ -57,7 +57,7 @@ test-js: harness
 
 test-as: node_modules/.package-lock.json ## as-pect unit tests of the AssemblyScript code
 	node tools/vectors/to_assemblyscript.mjs build/test/vectors_data.ts
-	$(NPX) asp --config as-pect.config.js --no-logo
+	$(BIN)/asp --config as-pect.config.js --no-logo
 
 fuzz: harness ## Differential fuzzing against mqtt-packet, 2,000,000 cases
 	WRENMQ_FUZZ_CASES=2000000 node --test test/fuzz.test.mjs

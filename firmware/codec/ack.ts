@@ -28,8 +28,9 @@ export class AckRepr {
   form: i32 = FORM_SHORTEST;
   readonly properties: PropertiesRepr;
 
-  constructor(propertyCapacity: i32) {
-    this.properties = new PropertiesRepr(propertyCapacity);
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(properties: PropertiesRepr) {
+    this.properties = properties;
   }
 }
 

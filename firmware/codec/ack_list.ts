@@ -19,8 +19,9 @@ export class AckListRepr {
   readonly reasonCodes: Span = new Span();
   readonly properties: PropertiesRepr;
 
-  constructor(propertyCapacity: i32) {
-    this.properties = new PropertiesRepr(propertyCapacity);
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(properties: PropertiesRepr) {
+    this.properties = properties;
   }
 }
 

@@ -15,8 +15,9 @@ export class ConnackRepr {
   reasonCode: i32 = 0;
   readonly properties: PropertiesRepr;
 
-  constructor(propertyCapacity: i32) {
-    this.properties = new PropertiesRepr(propertyCapacity);
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(properties: PropertiesRepr) {
+    this.properties = properties;
   }
 }
 

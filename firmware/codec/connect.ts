@@ -50,9 +50,10 @@ export class ConnectRepr {
   readonly password: Span = new Span();
   readonly properties: PropertiesRepr;
 
-  constructor(propertyCapacity: i32) {
-    this.properties = new PropertiesRepr(propertyCapacity);
-    this.willProperties = new PropertiesRepr(propertyCapacity);
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(properties: PropertiesRepr, willProperties: PropertiesRepr) {
+    this.properties = properties;
+    this.willProperties = willProperties;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Any packet: the framing entry point a connection calls with whatever bytes it has.
  *
- * `PacketRepr` holds one preallocated Repr per packet shape; `packetDecode` frames the next
+ * `PacketRepr` holds one preallocated Repr per packet shape, all sharing one property list (and
+ * a second for a will), since only one packet is held at a time; `packetDecode` frames the next
  * packet, refuses it early when its Remaining Length already proves it too large (so a peer
  * cannot make us wait for bytes we will not keep), and decodes it into the Repr for its type.
  * `packet.type` says which Repr is filled.
@@ -20,6 +21,7 @@ import { AckRepr, ackDecode, ackEncode, ackEncodeLength } from "./ack";
 import { SubscribeRepr, subscribeDecode, subscribeEncode, subscribeEncodeLength } from "./subscribe";
 import { AckListRepr, ackListDecode, ackListEncode, ackListEncodeLength } from "./ack_list";
 import { DisconnectRepr, disconnectDecode, disconnectEncode, disconnectEncodeLength } from "./disconnect";
+import { PropertiesRepr } from "./properties";
 
 export class PacketRepr {
   /** Which Repr below holds the packet; 0 before the first decode. */
@@ -39,8 +41,8 @@ export class PacketRepr {
   readonly disconnect: DisconnectRepr;
 
   constructor(limits: Limits) {
-    const properties = limits.propertyCountMax;
-    this.connect = new ConnectRepr(properties);
+    const properties = new PropertiesRepr(limits.propertyCountMax);
+    this.connect = new ConnectRepr(properties, new PropertiesRepr(limits.propertyCountMax));
     this.connack = new ConnackRepr(properties);
     this.publish = new PublishRepr(properties);
     this.ack = new AckRepr(properties);

@@ -29,8 +29,9 @@ export class PublishRepr {
   readonly payload: Span = new Span();
   readonly properties: PropertiesRepr;
 
-  constructor(propertyCapacity: i32) {
-    this.properties = new PropertiesRepr(propertyCapacity);
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(properties: PropertiesRepr) {
+    this.properties = properties;
   }
 }
 

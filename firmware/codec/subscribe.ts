@@ -40,11 +40,12 @@ export class SubscribeRepr {
   readonly subscriptions: Array<SubscriptionRepr>;
   readonly properties: PropertiesRepr;
 
-  constructor(filterCapacity: i32, propertyCapacity: i32) {
+  /** `properties` may be shared with other Reprs that are never filled at the same time. */
+  constructor(filterCapacity: i32, properties: PropertiesRepr) {
     const subscriptions = new Array<SubscriptionRepr>(0);
     for (let i = 0; i < filterCapacity; i++) subscriptions.push(new SubscriptionRepr());
     this.subscriptions = subscriptions;
-    this.properties = new PropertiesRepr(propertyCapacity);
+    this.properties = properties;
   }
 
   /** The next free entry, reset, or null when every slot is taken. */

@@ -231,9 +231,7 @@ export class Writer {
   }
 
   bytes(span: Span): void {
-    for (let i = 0; i < span.length; i++) {
-      this.target[this.position + i] = span.buffer[span.offset + i];
-    }
+    bytesCopy(this.target, this.position, span.buffer, span.offset, span.length);
     this.position += span.length;
   }
 

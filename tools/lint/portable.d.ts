@@ -27,6 +27,9 @@ declare const ASC_TARGET: i32;
 
 declare function assert(condition: bool, message?: string): void;
 
+/** Copies bytes between windows; firmware/platform/{js/glue.ts,wasm/glue/bytes.ts} implement it. */
+declare function bytesCopy(target: Uint8Array, targetOffset: i32, source: Uint8Array, sourceOffset: i32, length: i32): void;
+
 // ---- typed arrays: fixed-size storage, index read/write, stores wrap in both builds --------
 
 declare class Uint8Array {

@@ -1,0 +1,47 @@
+// Prints the size of both builds and the memory each board profile's limits cost:
+//   node tools/budget.mjs        (make budget; make run until the broker lands)
+// Memory is measured, not computed: the release WASM is initialised with each board's limits
+// and the stub runtime's heap top (exported as `heapTop`) is read before and after init.
+// The Espruino column counts the same typed arrays and objects; Espruino's own per-object
+// overhead (JsVars) is not measured here and comes on top.
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const root = new URL("../", import.meta.url);
+const size = (path) => statSync(new URL(path, root)).size;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+console.log("wrenmq memory budget\n");
+console.log("Code size");
+for (const [label, path] of [
+  ["WASM release (-O3)", "build/wasm/wrenmq.wasm"],
+  ["WASM small (-O3s)", "build/wasm/wrenmq.o3s.wasm"],
+  ["WASM checked (debug)", "build/wasm/wrenmq.debug.wasm"],
+  ["Espruino bundle (minified)", "build/espruino/wrenmq.js"],
+]) {
+  const bytes = size(path);
+  const gzip = gzipSync(readFileSync(new URL(path, root))).length;
+  console.log(`  ${label.padEnd(28)} ${String(bytes).padStart(7)} B  (${kb(bytes)}, gzip ${kb(gzip)})  ${path}`);
+}
+
+function measure(limits) {
+  const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq.wasm", root)));
+  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error("abort"); } } });
+  const { init, heapTop } = instance.exports;
+  const before = heapTop.value;
+  const status = init(limits.packetSizeMax, limits.propertyCountMax, limits.topicFilterCountMax);
+  if (status !== 0) throw new Error(`init refused the limits (${status})`);
+  return heapTop.value - before;
+}
+
+console.log("\nMemory per board (codec: receive + transmit windows and one decoded-packet set)");
+console.log(`  ${"board".padEnd(12)} ${"platform".padEnd(9)} ${"packet".padStart(8)} ${"props".padStart(6)} ${"filters".padStart(8)} ${"windows".padStart(10)} ${"reprs".padStart(9)} ${"total".padStart(10)}`);
+const boards = readdirSync(new URL("boards/", root)).filter((name) => name.endsWith(".json")).sort();
+for (const file of boards) {
+  const board = JSON.parse(readFileSync(new URL(`boards/${file}`, root)));
+  const { limits } = board;
+  const total = measure(limits);
+  const windows = 2 * limits.packetSizeMax;
+  console.log(`  ${board.name.padEnd(12)} ${board.platform.padEnd(9)} ${String(limits.packetSizeMax).padStart(8)} ${String(limits.propertyCountMax).padStart(6)} ${String(limits.topicFilterCountMax).padStart(8)} ${kb(windows).padStart(10)} ${kb(total - windows).padStart(9)} ${kb(total).padStart(10)}`);
+}
+console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs).");
