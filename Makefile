@@ -8,7 +8,7 @@ HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
 
-.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench-codec budget clean
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench-codec budget vectors clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -67,6 +67,9 @@ bench-codec: harness build ## Codec packets/s: WASM, JS and mqtt-packet side by 
 
 budget: build ## Sizes of both builds and memory per board profile
 	node tools/budget.mjs
+
+vectors: setup ## Re-capture the golden vectors from mosquitto and MQTT.js (needs gcc)
+	node tools/vectors/capture.mjs
 
 clean: ## Remove build output
 	rm -rf build
