@@ -127,7 +127,7 @@ test(`differential fuzzing against mqtt-packet: ${CASES} cases, seed ${SEED}`, (
   let valid = 0;
   let mutated = 0;
   let accepted = 0;
-  for (let index = 0; index < CASES && problems.length < 20; index += 1 + MUTATIONS_PER_PACKET) {
+  for (let index = 0; valid + mutated < CASES && problems.length < 20; index++) {
     const { version, fields } = randomPacket(random);
     let bytes;
     try {
@@ -187,5 +187,5 @@ test(`differential fuzzing against mqtt-packet: ${CASES} cases, seed ${SEED}`, (
   console.log(`  ${valid} valid packets, ${mutated} mutants (${accepted} accepted), ${builds.length} builds`);
   assert.deepEqual(problems, []);
   assert.deepEqual(unexplained, [], "disagreements with mqtt-packet that no vector explains");
-  assert.ok(valid + mutated >= Math.min(CASES, 100000) * 0.9, "ran fewer cases than asked");
+  assert.ok(valid + mutated >= CASES, `ran ${valid + mutated} cases, fewer than the ${CASES} asked`);
 });
