@@ -5,11 +5,10 @@
  * which of the three the sender used, so a decoded packet re-encodes to the same bytes (MQTT.js
  * always writes the longest); a Repr built by us leaves it at FORM_SHORTEST.
  */
-import { ERR_PACKET_ID, ERR_REASON_CODE, ERR_TARGET_SPACE } from "../core/errors";
-import { varintSize } from "../core/bytes";
+import { ERR_PACKET_ID, ERR_REASON_CODE } from "../core/errors";
 import { MQTT_3_1_1, MQTT_5, PUBACK, reasonCodeValid } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, fixedHeaderFlags, frameBegin, frameEnd, frameHeader, frameReader, frameWriter } from "./header";
+import { fixedHeaderFlags, frameBegin, frameEncodeBegin, frameEnd, frameHeader, frameReader, frameWriter, packetLength } from "./header";
 
 /** The shortest form the content allows. */
 export const FORM_SHORTEST: i32 = 0;
@@ -64,17 +63,14 @@ function ackRemainingLength(repr: AckRepr): i32 {
 }
 
 export function ackEncodeLength(repr: AckRepr): i32 {
-  const remaining = ackRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(ackRemainingLength(repr));
 }
 
 export function ackEncode(repr: AckRepr, target: Uint8Array, offset: i32): i32 {
   const remaining = ackRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(repr.type, fixedHeaderFlags(repr.type), remaining, target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(repr.type, fixedHeaderFlags(repr.type), remaining, writer);
   writer.u16(repr.packetId);
   if (remaining >= 3) writer.u8(repr.reasonCode);
   if (remaining >= 4) propertiesEncode(repr.properties, writer);

@@ -4,11 +4,11 @@
  * codes stay where they arrived (`reasonCodes` is a span of single bytes), so a list has no
  * length limit of its own.
  */
-import { ERR_EMPTY_LIST, ERR_PACKET_ID, ERR_REASON_CODE, ERR_TARGET_SPACE } from "../core/errors";
-import { Span, varintSize } from "../core/bytes";
+import { ERR_EMPTY_LIST, ERR_PACKET_ID, ERR_REASON_CODE } from "../core/errors";
+import { Span } from "../core/bytes";
 import { MQTT_3_1_1, MQTT_5, SUBACK, UNSUBACK, reasonCodeValid } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameReader, frameWriter, packetLength } from "./header";
 
 export class AckListRepr {
   version: i32 = MQTT_3_1_1;
@@ -61,17 +61,13 @@ function ackListRemainingLength(repr: AckListRepr): i32 {
 }
 
 export function ackListEncodeLength(repr: AckListRepr): i32 {
-  const remaining = ackListRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(ackListRemainingLength(repr));
 }
 
 export function ackListEncode(repr: AckListRepr, target: Uint8Array, offset: i32): i32 {
-  const remaining = ackListRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(repr.type, 0, ackListRemainingLength(repr), target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(repr.type, 0, remaining, writer);
   writer.u16(repr.packetId);
   if (repr.version == MQTT_5) propertiesEncode(repr.properties, writer);
   if (hasCodes(repr.type, repr.version)) writer.bytes(repr.reasonCodes);

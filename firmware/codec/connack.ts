@@ -2,11 +2,10 @@
  * CONNACK (MQTT 3.1.1 §3.2, 5.0 §3.2): session present and a return / reason code, and in
  * 5.0 the server's properties (limits it imposes, assigned client id, keep alive).
  */
-import { ERR_REASON_CODE, ERR_RESERVED_BITS, ERR_TARGET_SPACE } from "../core/errors";
-import { varintSize } from "../core/bytes";
+import { ERR_REASON_CODE, ERR_RESERVED_BITS } from "../core/errors";
 import { CONNACK, MQTT_3_1_1, MQTT_5, reasonCodeValid } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameReader, frameWriter, packetLength } from "./header";
 
 export class ConnackRepr {
   version: i32 = MQTT_3_1_1;
@@ -42,17 +41,13 @@ function connackRemainingLength(repr: ConnackRepr): i32 {
 }
 
 export function connackEncodeLength(repr: ConnackRepr): i32 {
-  const remaining = connackRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(connackRemainingLength(repr));
 }
 
 export function connackEncode(repr: ConnackRepr, target: Uint8Array, offset: i32): i32 {
-  const remaining = connackRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(CONNACK, 0, connackRemainingLength(repr), target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(CONNACK, 0, remaining, writer);
   writer.u8(repr.sessionPresent ? 1 : 0);
   writer.u8(repr.reasonCode);
   if (repr.version == MQTT_5) propertiesEncode(repr.properties, writer);

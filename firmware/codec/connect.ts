@@ -6,12 +6,12 @@
  */
 import {
   ERR_PASSWORD_FLAG, ERR_PROTOCOL_NAME, ERR_PROTOCOL_VERSION, ERR_QOS, ERR_RESERVED_BITS,
-  ERR_TARGET_SPACE, ERR_TOPIC_EMPTY, ERR_TOPIC_NAME, ERR_UTF8, ERR_WILL_FLAGS,
+  ERR_TOPIC_EMPTY, ERR_TOPIC_NAME, ERR_UTF8, ERR_WILL_FLAGS,
 } from "../core/errors";
-import { Span, lengthPrefixedSize, varintSize } from "../core/bytes";
+import { Span, lengthPrefixedSize } from "../core/bytes";
 import { CONNECT, MQTT_3_1, MQTT_3_1_1, MQTT_5, WILL_PROPERTIES } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameReader, frameWriter, packetLength } from "./header";
 import { topicNameValid } from "./topic";
 import { utf8Valid } from "./utf8";
 
@@ -148,18 +148,14 @@ function connectRemainingLength(repr: ConnectRepr): i32 {
 }
 
 export function connectEncodeLength(repr: ConnectRepr): i32 {
-  const remaining = connectRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(connectRemainingLength(repr));
 }
 
 /** Encodes `repr` at `target[offset ..)`. Returns bytes written or ERR_TARGET_SPACE. */
 export function connectEncode(repr: ConnectRepr, target: Uint8Array, offset: i32): i32 {
-  const remaining = connectRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(CONNECT, 0, connectRemainingLength(repr), target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(CONNECT, 0, remaining, writer);
   const name = protocolName(repr.version);
   writer.u16(name.length);
   for (let i = 0; i < name.length; i++) writer.u8(name.charCodeAt(i));

@@ -5,11 +5,10 @@
  * which one the sender used, as for the publish acknowledgements (ack.ts). Before 5.0
  * DISCONNECT is empty and AUTH does not exist (packetDecode refuses type 15 there).
  */
-import { ERR_REASON_CODE, ERR_TARGET_SPACE } from "../core/errors";
-import { varintSize } from "../core/bytes";
+import { ERR_REASON_CODE } from "../core/errors";
 import { DISCONNECT, MQTT_3_1_1, MQTT_5, reasonCodeValid } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameHeader, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameHeader, frameReader, frameWriter, packetLength } from "./header";
 import { FORM_FULL, FORM_REASON, FORM_SHORTEST } from "./ack";
 
 export class DisconnectRepr {
@@ -54,17 +53,14 @@ function disconnectRemainingLength(repr: DisconnectRepr): i32 {
 }
 
 export function disconnectEncodeLength(repr: DisconnectRepr): i32 {
-  const remaining = disconnectRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(disconnectRemainingLength(repr));
 }
 
 export function disconnectEncode(repr: DisconnectRepr, target: Uint8Array, offset: i32): i32 {
   const remaining = disconnectRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(repr.type, 0, remaining, target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(repr.type, 0, remaining, writer);
   if (remaining >= 1) writer.u8(repr.reasonCode);
   if (remaining >= 2) propertiesEncode(repr.properties, writer);
   assert(writer.position == offset + total, "disconnectEncode: length");

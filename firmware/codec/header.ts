@@ -7,7 +7,7 @@
  * `ERR_*`. Errors that the first bytes already prove (type 0, a fifth Remaining Length byte)
  * are reported without waiting for the rest.
  */
-import { ERR_PACKET_TYPE, ERR_RESERVED_FLAGS, ERR_LENGTH, ERR_VARINT } from "../core/errors";
+import { ERR_LENGTH, ERR_PACKET_TYPE, ERR_RESERVED_FLAGS, ERR_TARGET_SPACE, ERR_VARINT } from "../core/errors";
 import { Reader, Writer, VARINT_NEED_MORE, varintDecode, varintLastSize, varintSize } from "../core/bytes";
 import { PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE } from "./constants";
 
@@ -81,5 +81,18 @@ export function frameEnd(total: i32): i32 {
   return total;
 }
 
-/** Shared writer for encoders; `frameEncodeBegin` checks the window first. */
+/** Shared writer for encoders, pointed at the target by `frameEncodeBegin`. */
 export const frameWriter: Writer = new Writer();
+
+/**
+ * Starts encoding a packet of `type`: checks that `target[offset ..)` holds all of it, points
+ * `frameWriter` there and writes the fixed header. Returns the packet's whole length, or
+ * ERR_TARGET_SPACE (our own sizing mistake: nothing is written).
+ */
+export function frameEncodeBegin(type: i32, flags: i32, remainingLength: i32, target: Uint8Array, offset: i32): i32 {
+  const total = packetLength(remainingLength);
+  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  frameWriter.reset(target, offset);
+  fixedHeaderEncode(type, flags, remainingLength, frameWriter);
+  return total;
+}

@@ -7,13 +7,13 @@
  * cannot make us wait for bytes we will not keep), and decodes it into the Repr for its type.
  * `packet.type` says which Repr is filled.
  */
-import { ERR_PACKET_TYPE, ERR_TARGET_SPACE, ERR_TOO_LARGE } from "../core/errors";
+import { ERR_PACKET_TYPE, ERR_TOO_LARGE } from "../core/errors";
 import { Limits } from "../limits";
 import {
   AUTH, CONNACK, CONNECT, DISCONNECT, MQTT_3_1_1, MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBREC, PUBREL,
   PUBLISH, SUBACK, SUBSCRIBE, UNSUBACK, UNSUBSCRIBE,
 } from "./constants";
-import { FixedHeaderRepr, fixedHeaderDecode, fixedHeaderEncode, frameBegin, frameEnd, frameWriter } from "./header";
+import { FixedHeaderRepr, fixedHeaderDecode, frameBegin, frameEncodeBegin, frameEnd, packetLength } from "./header";
 import { ConnectRepr, connectDecode, connectEncode, connectEncodeLength } from "./connect";
 import { ConnackRepr, connackDecode, connackEncode, connackEncodeLength } from "./connack";
 import { PublishRepr, publishDecode, publishEncode, publishEncodeLength } from "./publish";
@@ -123,7 +123,7 @@ export function packetEncodeLength(packet: PacketRepr): i32 {
     case SUBACK:
     case UNSUBACK: return ackListEncodeLength(packet.ackList);
     case PINGREQ:
-    case PINGRESP: return 2;
+    case PINGRESP: return packetLength(0);
     case DISCONNECT:
     case AUTH: return disconnectEncodeLength(packet.disconnect);
   }
@@ -166,10 +166,7 @@ export function packetEncode(packet: PacketRepr, target: Uint8Array, offset: i32
       return ackListEncode(packet.ackList, target, offset);
     case PINGREQ:
     case PINGRESP:
-      if (offset < 0 || 2 > target.length - offset) return ERR_TARGET_SPACE;
-      frameWriter.reset(target, offset);
-      fixedHeaderEncode(type, 0, 0, frameWriter);
-      return 2;
+      return frameEncodeBegin(type, 0, 0, target, offset);
     case DISCONNECT:
     case AUTH:
       packet.disconnect.version = version;

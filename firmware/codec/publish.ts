@@ -5,12 +5,12 @@
  * only with a Topic Alias, which the session (not the codec) resolves.
  */
 import {
-  ERR_DUP_QOS0, ERR_PACKET_ID, ERR_QOS, ERR_TARGET_SPACE, ERR_TOPIC_EMPTY, ERR_TOPIC_NAME, ERR_UTF8,
+  ERR_DUP_QOS0, ERR_PACKET_ID, ERR_QOS, ERR_TOPIC_EMPTY, ERR_TOPIC_NAME, ERR_UTF8,
 } from "../core/errors";
-import { Span, varintSize } from "../core/bytes";
+import { Span } from "../core/bytes";
 import { MQTT_3_1_1, MQTT_5, PUBLISH, TOPIC_ALIAS } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameHeader, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameHeader, frameReader, frameWriter, packetLength } from "./header";
 import { topicNameValid } from "./topic";
 import { utf8Valid } from "./utf8";
 
@@ -72,20 +72,16 @@ function publishRemainingLength(repr: PublishRepr): i32 {
 }
 
 export function publishEncodeLength(repr: PublishRepr): i32 {
-  const remaining = publishRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(publishRemainingLength(repr));
 }
 
 export function publishEncode(repr: PublishRepr, target: Uint8Array, offset: i32): i32 {
-  const remaining = publishRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
-  const writer = frameWriter;
-  writer.reset(target, offset);
   let flags = repr.qos << FLAG_QOS_SHIFT;
   if (repr.dup) flags |= FLAG_DUP;
   if (repr.retain) flags |= FLAG_RETAIN;
-  fixedHeaderEncode(PUBLISH, flags, remaining, writer);
+  const total = frameEncodeBegin(PUBLISH, flags, publishRemainingLength(repr), target, offset);
+  if (total < 0) return total;
+  const writer = frameWriter;
   writer.lengthPrefixed(repr.topic);
   if (repr.qos > 0) writer.u16(repr.packetId);
   if (repr.version == MQTT_5) propertiesEncode(repr.properties, writer);

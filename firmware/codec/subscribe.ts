@@ -6,12 +6,12 @@
  */
 import {
   ERR_EMPTY_LIST, ERR_LIST_FULL, ERR_PACKET_ID, ERR_QOS, ERR_RESERVED_BITS, ERR_RETAIN_HANDLING,
-  ERR_TARGET_SPACE, ERR_TOPIC_FILTER, ERR_UTF8,
+  ERR_TOPIC_FILTER, ERR_UTF8,
 } from "../core/errors";
-import { Span, varintSize } from "../core/bytes";
+import { Span } from "../core/bytes";
 import { MQTT_3_1_1, MQTT_5, SUBSCRIBE, UNSUBSCRIBE } from "./constants";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "./properties";
-import { fixedHeaderEncode, frameBegin, frameEnd, frameReader, frameWriter } from "./header";
+import { frameBegin, frameEncodeBegin, frameEnd, frameReader, frameWriter, packetLength } from "./header";
 import { topicFilterValid } from "./topic";
 import { utf8Valid } from "./utf8";
 
@@ -109,17 +109,13 @@ function subscribeRemainingLength(repr: SubscribeRepr): i32 {
 }
 
 export function subscribeEncodeLength(repr: SubscribeRepr): i32 {
-  const remaining = subscribeRemainingLength(repr);
-  return 1 + varintSize(remaining) + remaining;
+  return packetLength(subscribeRemainingLength(repr));
 }
 
 export function subscribeEncode(repr: SubscribeRepr, target: Uint8Array, offset: i32): i32 {
-  const remaining = subscribeRemainingLength(repr);
-  const total = 1 + varintSize(remaining) + remaining;
-  if (offset < 0 || total > target.length - offset) return ERR_TARGET_SPACE;
+  const total = frameEncodeBegin(repr.type, 2, subscribeRemainingLength(repr), target, offset);
+  if (total < 0) return total;
   const writer = frameWriter;
-  writer.reset(target, offset);
-  fixedHeaderEncode(repr.type, 2, remaining, writer);
   writer.u16(repr.packetId);
   if (repr.version == MQTT_5) propertiesEncode(repr.properties, writer);
   for (let i = 0; i < repr.count; i++) {
