@@ -25,6 +25,14 @@ export class Limits {
   packetSizeMax: i32 = PACKET_SIZE_MAX;
   propertyCountMax: i32 = PROPERTY_COUNT_MAX;
   topicFilterCountMax: i32 = TOPIC_FILTER_COUNT_MAX;
+
+  /** Sets the limits a host passes in (from a board profile). Returns 0, or limitsCheck's complaint. */
+  configure(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
+    this.packetSizeMax = packetSizeMax;
+    this.propertyCountMax = propertyCountMax;
+    this.topicFilterCountMax = topicFilterCountMax;
+    return limitsCheck(this);
+  }
 }
 
 /** Returns 0 when the limits are consistent, or a negative number naming the first broken rule. */

@@ -8,6 +8,7 @@ import { utf8Valid } from "../../firmware/codec/utf8";
 import { topicFilterValid, topicMatches, topicNameValid } from "../../firmware/codec/topic";
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "../../firmware/codec/properties";
 import { CONNECT, PUBLISH, RECEIVE_MAXIMUM, USER_PROPERTY } from "../../firmware/codec/constants";
+import { Limits, limitsCheck } from "../../firmware/limits";
 
 function bytes(values: i32[]): Uint8Array {
   const result = new Uint8Array(values.length);
@@ -134,5 +135,17 @@ describe("properties (MQTT 5 §2.2.2)", () => {
     expect(reader.error).toBe(ERR_PROPERTY_VALUE);
     expect(errorReasonCode(ERR_PROPERTY_VALUE)).toBe(0x82);
     expect(errorReasonCode(ERR_PROPERTY_INVALID)).toBe(0x81);
+  });
+});
+
+describe("limits", () => {
+  it("refuses limits that cannot work, and accepts every board's", () => {
+    const limits = new Limits();
+    expect(limitsCheck(limits)).toBe(0);
+    expect(limits.configure(63, 8, 4)).toBe(-1); // smaller than a useful CONNECT
+    expect(limits.configure(512, 0, 4)).toBe(-2);
+    expect(limits.configure(512, 8, 0)).toBe(-3);
+    expect(limits.configure(512, 8, 4)).toBe(0); // esp8266
+    expect(limits.configure(262144, 32, 16)).toBe(0); // pi-gateway
   });
 });

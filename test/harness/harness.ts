@@ -3,7 +3,7 @@
  * same JavaScript tests drive the WASM module and the esbuild bundle. Packets go in through
  * `input`, answers come out through `output`; nothing allocates after `harnessInit`.
  */
-import { Limits, limitsCheck } from "../../firmware/limits";
+import { Limits } from "../../firmware/limits";
 import { PacketRepr, packetDecode, packetEncode } from "../../firmware/codec/packet";
 import { JsonWriter } from "./json";
 import { packetDump } from "./dump";
@@ -19,10 +19,7 @@ let json: JsonWriter | null = null;
 
 /** Sizes the codec's tables. Returns 0, or limitsCheck's complaint. */
 export function harnessInit(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
-  limits.packetSizeMax = packetSizeMax;
-  limits.propertyCountMax = propertyCountMax;
-  limits.topicFilterCountMax = topicFilterCountMax;
-  const check = limitsCheck(limits);
+  const check = limits.configure(packetSizeMax, propertyCountMax, topicFilterCountMax);
   if (check != 0) return check;
   packet = new PacketRepr(limits);
   json = new JsonWriter(output);

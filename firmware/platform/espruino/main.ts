@@ -1,9 +1,8 @@
 /**
  * The Espruino bundle's one global object, `wrenmq`. Until the client lands it carries the
- * codec, sized from the board profile that the build injects as WRENMQ_BOARD (esbuild
- * `--define`), or from the defaults in limits.ts.
+ * codec; the application sizes it with its board's limits (boards/*.json).
  */
-import { Limits, limitsCheck } from "../../limits";
+import { Limits } from "../../limits";
 import { Codec } from "../../codec/codec";
 import { errorReasonCode } from "../../core/errors";
 
@@ -11,10 +10,7 @@ declare const global: any;
 
 function codecCreate(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): Codec | null {
   const limits = new Limits();
-  limits.packetSizeMax = packetSizeMax;
-  limits.propertyCountMax = propertyCountMax;
-  limits.topicFilterCountMax = topicFilterCountMax;
-  if (limitsCheck(limits) != 0) return null;
+  if (limits.configure(packetSizeMax, propertyCountMax, topicFilterCountMax) != 0) return null;
   return new Codec(limits);
 }
 

@@ -4,7 +4,7 @@
  * `rxPointer()`, and reads what `encode` wrote at `txPointer()`. Numbers only cross the
  * boundary; one call per socket read, never per byte.
  */
-import { Limits, limitsCheck } from "../../limits";
+import { Limits } from "../../limits";
 import { Codec } from "../../codec/codec";
 
 const limits: Limits = new Limits();
@@ -12,10 +12,7 @@ let codec: Codec | null = null;
 
 /** Sizes every table from the board profile. Returns 0, or limitsCheck's complaint. */
 export function init(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
-  limits.packetSizeMax = packetSizeMax;
-  limits.propertyCountMax = propertyCountMax;
-  limits.topicFilterCountMax = topicFilterCountMax;
-  const check = limitsCheck(limits);
+  const check = limits.configure(packetSizeMax, propertyCountMax, topicFilterCountMax);
   if (check != 0) return check;
   codec = new Codec(limits);
   return 0;
