@@ -427,6 +427,9 @@ function mutations() {
   add({ name: 'connect_v4_protocol_level_6', expect: 'ERR_PROTOCOL_VERSION', pick: plainConnectV4,
     mutate: (m) => m.set(8, 0x06), why: 'protocol level 6 (version stays 4: the receiver expected 3.1.1; mosquitto answers CONNACK 0x01, see connack_v4_rc01)',
     spec: 'MQTT-3.1.2-2', says: 'the Server MUST respond with CONNACK return code 0x01 and disconnect for an unsupported level' });
+  add({ name: 'connect_v4_protocol_name_mqtt_level_3', expect: 'ERR_PROTOCOL_VERSION', pick: plainConnectV4,
+    mutate: (m) => m.set(8, 0x03), why: 'protocol name "MQTT" with level 3, which only exists as "MQIsdp" (found by test/fuzz.test.mjs)',
+    spec: 'MQTT-3.1.2-2', says: 'level 3 under the name "MQTT" is not a protocol version: CONNACK 0x01 and disconnect' });
   add({ name: 'connect_v4_protocol_name_mqtx', expect: 'ERR_PROTOCOL_NAME', pick: plainConnectV4,
     mutate: (m) => m.set(7, 0x58), why: 'protocol name "MQTX"',
     spec: 'MQTT-3.1.2-1', says: 'a protocol name other than "MQTT" may be refused by disconnecting' });
