@@ -19,12 +19,16 @@ setup: ## Install what the build and tests need (npm ci; mosquitto when root)
 node_modules/.package-lock.json: package-lock.json
 	@bash tools/setup.sh
 
-run: build ## The main job: build both targets and print the memory budget
+run: build ## The main job: the gateway on 127.0.0.1:1883 with the simulated board
 	@node tools/budget.mjs
+	node tools/gateway/main.mjs --board boards/sim.json --port $${PORT:-1883}
 
 build: wasm espruino ## Build the WASM and the Espruino targets
 
-wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm ## asc: release -O3, -O3s and the checked build
+wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm build/wasm/wrenmq-broker.wasm ## asc: release -O3, -O3s and the checked build
+
+build/wasm/wrenmq-broker.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/broker.ts --target release $(HEAP_TOP) --outFile $@
 
 build/wasm/wrenmq.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
 	$(ASC) firmware/platform/wasm/main.ts --target release $(HEAP_TOP) --outFile $@

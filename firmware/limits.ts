@@ -17,14 +17,54 @@ export const FIXED_HEADER_SIZE_MAX: i32 = 5;
 export const PROPERTY_COUNT_MAX: i32 = 32;
 /** Topic filters one SUBSCRIBE or UNSUBSCRIBE may carry in full. Sizes SubscribeRepr. */
 export const TOPIC_FILTER_COUNT_MAX: i32 = 16;
-/** Topic levels a filter or name may have; bounds the matcher's loop (a/b/c is 3 levels). */
-export const TOPIC_LEVEL_COUNT_MAX: i32 = 32;
+
+// ---- broker -----------------------------------------------------------------------------------
+/** Network connections open at once (mosquitto.conf max_connections). Sizes the connection table. */
+export const CONNECTION_COUNT_MAX: i32 = 64;
+/** Sessions, connected and offline persistent ones. Sizes the session table. */
+export const SESSION_COUNT_MAX: i32 = 64;
+/** Subscriptions of all sessions together. Sizes the static topic table. */
+export const SUBSCRIPTION_COUNT_MAX: i32 = 256;
+/** Bytes of a stored topic filter. Sizes each topic-table slot. */
+export const FILTER_SIZE_MAX: i32 = 128;
+/** Bytes of a client identifier (MQTT 3.1 allowed 23; 5.0 servers may allow more). */
+export const CLIENT_ID_SIZE_MAX: i32 = 64;
+/** Deliveries queued per session (mosquitto.conf max_queued_messages). Sizes each session's ring. */
+export const QUEUE_COUNT_MAX: i32 = 100;
+/** QoS 1/2 deliveries in flight per session (max_inflight_messages). */
+export const INFLIGHT_COUNT_MAX: i32 = 20;
+/** QoS 2 messages a client may have awaiting PUBREL: the Receive Maximum we announce. */
+export const INCOMING_COUNT_MAX: i32 = 20;
+/** Messages the broker holds at once (retained, queued, in flight). Sizes the message pool. */
+export const MESSAGE_COUNT_MAX: i32 = 512;
+/** Bytes for those messages' topics, properties and payloads. */
+export const MESSAGE_BYTES_MAX: i32 = 262144;
+/** Retained messages. Sizes the retained table. */
+export const RETAINED_COUNT_MAX: i32 = 128;
+/** A connection that has not sent CONNECT by then is closed (MQTT-3.1.4 leaves the value to us). */
+export const CONNECT_TIMEOUT_MS: i32 = 10000;
 
 /** Run-time limits, filled once from the board profile at init. */
 export class Limits {
   packetSizeMax: i32 = PACKET_SIZE_MAX;
   propertyCountMax: i32 = PROPERTY_COUNT_MAX;
   topicFilterCountMax: i32 = TOPIC_FILTER_COUNT_MAX;
+  connectionCountMax: i32 = CONNECTION_COUNT_MAX;
+  sessionCountMax: i32 = SESSION_COUNT_MAX;
+  subscriptionCountMax: i32 = SUBSCRIPTION_COUNT_MAX;
+  filterSizeMax: i32 = FILTER_SIZE_MAX;
+  clientIdSizeMax: i32 = CLIENT_ID_SIZE_MAX;
+  queueCountMax: i32 = QUEUE_COUNT_MAX;
+  inflightCountMax: i32 = INFLIGHT_COUNT_MAX;
+  incomingCountMax: i32 = INCOMING_COUNT_MAX;
+  messageCountMax: i32 = MESSAGE_COUNT_MAX;
+  messageBytesMax: i32 = MESSAGE_BYTES_MAX;
+  retainedCountMax: i32 = RETAINED_COUNT_MAX;
+  connectTimeoutMs: i32 = CONNECT_TIMEOUT_MS;
+  /** Largest Keep Alive a client may ask for, in seconds (max_keepalive); 0 = no limit. */
+  keepAliveMaxSeconds: i32 = 0;
+  /** Whether retained messages are kept (retain_available). */
+  retainAvailable: bool = true;
 
   /** Sets the limits a host passes in (from a board profile). Returns 0, or limitsCheck's complaint. */
   configure(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
@@ -42,4 +82,59 @@ export function limitsCheck(limits: Limits): i32 {
   if (limits.propertyCountMax < 1) return -2;
   if (limits.topicFilterCountMax < 1) return -3;
   return 0;
+}
+
+/** limitsCheck for a broker: the codec's rules and the tables'. 0, or the first broken rule. */
+export function brokerLimitsCheck(limits: Limits): i32 {
+  const codec = limitsCheck(limits);
+  if (codec != 0) return codec;
+  if (limits.connectionCountMax < 1 || limits.sessionCountMax < 1) return -4;
+  if (limits.subscriptionCountMax < 1 || limits.filterSizeMax < 1 || limits.clientIdSizeMax < 23) return -5; // MQTT-3.1.3-5
+  if (limits.queueCountMax < 1 || limits.inflightCountMax < 1 || limits.incomingCountMax < 1 || limits.incomingCountMax > 65535) return -6;
+  if (limits.messageCountMax < 1 || limits.messageBytesMax < limits.packetSizeMax) return -7; // one largest message must fit
+  return 0;
+}
+
+/** Identifiers for `limitSet`, so a host can set any limit through one numeric call. */
+export const LIMIT_PACKET_SIZE_MAX: i32 = 1;
+export const LIMIT_PROPERTY_COUNT_MAX: i32 = 2;
+export const LIMIT_TOPIC_FILTER_COUNT_MAX: i32 = 3;
+export const LIMIT_CONNECTION_COUNT_MAX: i32 = 4;
+export const LIMIT_SESSION_COUNT_MAX: i32 = 5;
+export const LIMIT_SUBSCRIPTION_COUNT_MAX: i32 = 6;
+export const LIMIT_FILTER_SIZE_MAX: i32 = 7;
+export const LIMIT_CLIENT_ID_SIZE_MAX: i32 = 8;
+export const LIMIT_QUEUE_COUNT_MAX: i32 = 9;
+export const LIMIT_INFLIGHT_COUNT_MAX: i32 = 10;
+export const LIMIT_INCOMING_COUNT_MAX: i32 = 11;
+export const LIMIT_MESSAGE_COUNT_MAX: i32 = 12;
+export const LIMIT_MESSAGE_BYTES_MAX: i32 = 13;
+export const LIMIT_RETAINED_COUNT_MAX: i32 = 14;
+export const LIMIT_CONNECT_TIMEOUT_MS: i32 = 15;
+export const LIMIT_KEEP_ALIVE_MAX_SECONDS: i32 = 16;
+export const LIMIT_RETAIN_AVAILABLE: i32 = 17;
+
+/** Sets limit `id` to `value`. Returns false for an unknown id. */
+export function limitSet(limits: Limits, id: i32, value: i32): bool {
+  switch (id) {
+    case LIMIT_PACKET_SIZE_MAX: limits.packetSizeMax = value; break;
+    case LIMIT_PROPERTY_COUNT_MAX: limits.propertyCountMax = value; break;
+    case LIMIT_TOPIC_FILTER_COUNT_MAX: limits.topicFilterCountMax = value; break;
+    case LIMIT_CONNECTION_COUNT_MAX: limits.connectionCountMax = value; break;
+    case LIMIT_SESSION_COUNT_MAX: limits.sessionCountMax = value; break;
+    case LIMIT_SUBSCRIPTION_COUNT_MAX: limits.subscriptionCountMax = value; break;
+    case LIMIT_FILTER_SIZE_MAX: limits.filterSizeMax = value; break;
+    case LIMIT_CLIENT_ID_SIZE_MAX: limits.clientIdSizeMax = value; break;
+    case LIMIT_QUEUE_COUNT_MAX: limits.queueCountMax = value; break;
+    case LIMIT_INFLIGHT_COUNT_MAX: limits.inflightCountMax = value; break;
+    case LIMIT_INCOMING_COUNT_MAX: limits.incomingCountMax = value; break;
+    case LIMIT_MESSAGE_COUNT_MAX: limits.messageCountMax = value; break;
+    case LIMIT_MESSAGE_BYTES_MAX: limits.messageBytesMax = value; break;
+    case LIMIT_RETAINED_COUNT_MAX: limits.retainedCountMax = value; break;
+    case LIMIT_CONNECT_TIMEOUT_MS: limits.connectTimeoutMs = value; break;
+    case LIMIT_KEEP_ALIVE_MAX_SECONDS: limits.keepAliveMaxSeconds = value; break;
+    case LIMIT_RETAIN_AVAILABLE: limits.retainAvailable = value != 0; break;
+    default: return false;
+  }
+  return true;
 }

@@ -243,6 +243,11 @@ export function propertiesEncodeLength(properties: PropertiesRepr): i32 {
 
 export function propertiesEncode(properties: PropertiesRepr, writer: Writer): void {
   writer.varint(propertiesBodyLength(properties));
+  propertiesBodyEncode(properties, writer);
+}
+
+/** Writes the entries without the length prefix (propertiesBodyLength bytes). */
+export function propertiesBodyEncode(properties: PropertiesRepr, writer: Writer): void {
   for (let i = 0; i < properties.count; i++) {
     const id = properties.ids[i];
     const type = propertyType(id);

@@ -1,0 +1,836 @@
+/**
+ * The mini-broker core: sans-I/O. The host opens a slot per socket, hands it received bytes
+ * (`input`), collects bytes to send (`output`, for the slots `nextWritable` names), reports
+ * closed sockets (`closed`), and calls `poll` when `poll` last said to. Time is passed in as
+ * wrap-safe i32 milliseconds. Results the host must act on are pulled with `nextEvent`.
+ *
+ * One PUBLISH is stored once in the MessagePool and referenced by every delivery; routing
+ * only appends (message, QoS) to the subscribers' session queues, and each connection's
+ * `output` encodes its own deliveries when the host has room to send them. So a slow
+ * subscriber fills only its own bounded queue, and a host write per socket per turn carries
+ * everything due on it.
+ *
+ * Limits and their stated behaviour (each counted in `counters`):
+ * - connection table full: CONNACK 0x97 Quota exceeded (5.0) / 3 Server unavailable (3.x);
+ *   no slot at all: `open` returns -1 and the host closes the socket;
+ * - session table full: the same CONNACK refusal;
+ * - topic table full or filter too long: SUBACK 0x97 (5.0) / 0x80 (3.x) for that filter;
+ * - a subscriber's queue full: the delivery is dropped (DROP_QUEUE_FULL);
+ * - message pool full: QoS 0 dropped (DROP_POOL_FULL); QoS 1/2 answered 0x97 in 5.0, and in
+ *   3.x the connection is closed without acknowledging, so the client sends it again;
+ * - a delivery larger than the client's Maximum Packet Size: dropped (MQTT-3.1.2-25);
+ * - packet larger than ours: refused with 0x95 and the connection closed (MQTT-3.1.2-24).
+ */
+import { Span, Writer, varintSize } from "../core/bytes";
+import { ERR_PROTOCOL_VERSION, errorReasonCode } from "../core/errors";
+import { Limits } from "../limits";
+import {
+  ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, DISCONNECT, MAXIMUM_PACKET_SIZE, MESSAGE_EXPIRY_INTERVAL,
+  MQTT_3_1, MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, RECEIVE_MAXIMUM,
+  RETAIN_AVAILABLE, SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL, SHARED_SUBSCRIPTION_AVAILABLE, SUBACK,
+  SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS, UNSUBACK, UNSUBSCRIBE, WILL_DELAY_INTERVAL,
+} from "../codec/constants";
+import { PacketRepr, packetDecode } from "../codec/packet";
+import { PropertiesRepr, propertiesBodyEncode } from "../codec/properties";
+import { ConnackRepr, connackEncode } from "../codec/connack";
+import { AckRepr, ackEncode } from "../codec/ack";
+import { AckListRepr, ackListEncode } from "../codec/ack_list";
+import { DisconnectRepr, disconnectEncode } from "../codec/disconnect";
+import { ConnectRepr } from "../codec/connect";
+import { PublishRepr } from "../codec/publish";
+import { SubscribeRepr } from "../codec/subscribe";
+import { topicMatches } from "../codec/topic";
+import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
+import { TopicTable } from "./topic_table";
+import { RetainedTable } from "./retained";
+import { EXPIRY_NEVER, INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
+import {
+  CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_RESERVE,
+  CONTROL_SIZE, Connections,
+} from "./connections";
+import {
+  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DROP_EXPIRED, COUNTER_DROP_POOL_FULL,
+  COUNTER_DROP_QUEUE_FULL, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_RECEIVED, COUNTER_MESSAGES_SENT,
+  COUNTER_REFUSED_CONNECTIONS, COUNTER_PROTOCOL_ERRORS, EVENT_CLOSE,
+} from "./counters";
+
+/** Connection slots beyond `connectionCountMax`, so a client over the limit still gets its CONNACK refusal. */
+const REFUSAL_SLOTS: i32 = 4;
+
+export class Broker {
+  readonly limits: Limits;
+  readonly connections: Connections;
+  readonly sessions: Sessions;
+  readonly topics: TopicTable;
+  readonly pool: MessagePool;
+  readonly retained: RetainedTable;
+  /** Counters for $SYS, indexed by COUNTER_*. */
+  readonly counters: Int32Array;
+  /** Connections in state CONNECTED. */
+  connected: i32 = 0;
+
+  private readonly packet: PacketRepr;
+  private readonly connack: ConnackRepr;
+  private readonly ack: AckRepr;
+  private readonly ackList: AckListRepr;
+  private readonly disconnect: DisconnectRepr;
+  private readonly forward: PropertiesRepr;
+  private readonly scratch: Uint8Array;
+  private readonly reasonCodes: Uint8Array;
+  private readonly writer: Writer = new Writer();
+  private readonly span: Span = new Span();
+  private readonly topicSpan: Span = new Span();
+  private readonly events: Int32Array;
+  private eventHead: i32 = 0;
+  private eventLength: i32 = 0;
+  private assignedIdCounter: i32 = 0;
+  /** Where each connection's resend of in-flight deliveries stands, or -1 when none is due. */
+  private readonly resendFrom: Int32Array;
+
+  constructor(limits: Limits) {
+    this.limits = limits;
+    const slots = limits.connectionCountMax + REFUSAL_SLOTS;
+    this.connections = new Connections(slots);
+    this.sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
+      limits.inflightCountMax, limits.incomingCountMax);
+    this.topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
+    const chunks = ((limits.messageBytesMax + MESSAGE_CHUNK_SIZE - 1) / MESSAGE_CHUNK_SIZE) | 0;
+    this.pool = new MessagePool(limits.messageCountMax, chunks);
+    this.retained = new RetainedTable(limits.retainedCountMax);
+    this.counters = new Int32Array(COUNTER_COUNT);
+    this.packet = new PacketRepr(limits);
+    this.connack = new ConnackRepr(new PropertiesRepr(8));
+    this.ack = new AckRepr(new PropertiesRepr(1));
+    this.ackList = new AckListRepr(new PropertiesRepr(1));
+    this.disconnect = new DisconnectRepr(new PropertiesRepr(1));
+    this.forward = new PropertiesRepr(limits.propertyCountMax);
+    this.scratch = new Uint8Array(limits.packetSizeMax);
+    this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
+    this.events = new Int32Array(slots * 2);
+    this.resendFrom = new Int32Array(slots);
+    this.resendFrom.fill(-1);
+  }
+
+  // ---- the host's calls ---------------------------------------------------------------------
+
+  /** A socket was accepted. Returns its slot, or -1 when even the refusal slots are taken. */
+  open(nowMs: i32): i32 {
+    const slot = this.connections.open(nowMs);
+    if (slot < 0) this.counters[COUNTER_REFUSED_CONNECTIONS]++;
+    else this.resendFrom[slot] = -1;
+    return slot;
+  }
+
+  /**
+   * Bytes arrived on `slot`. Returns how many were consumed; the host keeps the rest and
+   * offers it again after more arrive, or after draining `output` (input pauses when the
+   * slot's control buffer cannot take another response).
+   */
+  input(slot: i32, nowMs: i32, source: Uint8Array, offset: i32, length: i32): i32 {
+    const connections = this.connections;
+    if (connections.state[slot] == CONNECTION_CLOSING || connections.state[slot] == CONNECTION_FREE) return length;
+    let used: i32 = 0;
+    while (used < length && connections.state[slot] != CONNECTION_CLOSING) {
+      if (connections.controlRoom(slot) < CONTROL_RESERVE) break;
+      const result = packetDecode(source, offset + used, length - used, this.packet, connections.version[slot], this.limits.packetSizeMax);
+      if (result == 0) break;
+      if (result < 0) {
+        this.refuse(slot, result);
+        return length;
+      }
+      used += result;
+      connections.lastInputMs[slot] = nowMs;
+      this.counters[COUNTER_BYTES_RECEIVED] += result;
+      this.handle(slot, nowMs);
+    }
+    return used;
+  }
+
+  /**
+   * Writes what `slot` should send next into `target[offset .. offset+capacity)`. Returns the
+   * byte count; 0 when nothing is due. Call until it returns 0 or the socket is full.
+   */
+  output(slot: i32, nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
+    const connections = this.connections;
+    let written = this.controlDrain(slot, target, offset, capacity);
+    if (connections.state[slot] != CONNECTION_CONNECTED) return written;
+    const session = connections.session[slot];
+    if (this.resendFrom[slot] >= 0) written += this.resend(slot, session, target, offset + written, capacity - written);
+    if (this.resendFrom[slot] < 0) written += this.deliver(slot, session, nowMs, target, offset + written, capacity - written);
+    this.counters[COUNTER_BYTES_SENT] += written;
+    return written;
+  }
+
+  /** The socket of `slot` is closed (by the peer, or by the host after an EVENT_CLOSE). */
+  closed(slot: i32, nowMs: i32): void {
+    const connections = this.connections;
+    if (connections.state[slot] == CONNECTION_FREE) return;
+    if (connections.state[slot] == CONNECTION_CONNECTED) this.connected--;
+    const will = connections.willMessage[slot];
+    if (will >= 0) {
+      if (connections.normalDisconnect[slot] == 0) this.route(will, -1, this.topicSpan, nowMs, true); // the topic is read from the pool
+      this.pool.release(will);
+      connections.willMessage[slot] = -1;
+    }
+    const session = connections.session[slot];
+    if (session >= 0 && this.sessions.connection[session] == slot) {
+      this.sessions.connection[session] = -1;
+      this.sessions.disconnectedAtMs[session] = nowMs;
+      if (this.sessions.expirySeconds[session] == 0) this.sessionEnd(session);
+    }
+    connections.controlLength[slot] = 0;
+    connections.free(slot);
+  }
+
+  /** Runs timers: connect timeouts, keepalive (1.5 × Keep Alive, MQTT-3.1.2-22), session expiry. */
+  poll(nowMs: i32): void {
+    const connections = this.connections;
+    for (let slot = 0; slot < connections.count; slot++) {
+      const state: i32 = connections.state[slot];
+      if (state == CONNECTION_AWAITING_CONNECT && ((nowMs - connections.openedAtMs[slot]) | 0) > this.limits.connectTimeoutMs) {
+        this.close(slot);
+      } else if (state == CONNECTION_CONNECTED && connections.keepAliveMs[slot] > 0 &&
+        ((nowMs - connections.lastInputMs[slot]) | 0) > connections.keepAliveMs[slot] + (connections.keepAliveMs[slot] >> 1)) {
+        this.sendDisconnect(slot, 0x8d); // Keep Alive timeout
+      }
+    }
+    const sessions = this.sessions;
+    for (let session = 0; session < sessions.count; session++) {
+      const expiry = sessions.expirySeconds[session];
+      if (sessions.clientIdLength[session] < 0 || sessions.connection[session] >= 0 || expiry == EXPIRY_NEVER) continue;
+      if (((nowMs - sessions.disconnectedAtMs[session]) | 0) >= expiry * 1000) this.sessionEnd(session);
+    }
+  }
+
+  /** The next slot with bytes to send, or -1. */
+  nextWritable(): i32 {
+    return this.connections.nextWritable();
+  }
+
+  /** The next event, `(EVENT_* << 24) | slot`, or -1. */
+  nextEvent(): i32 {
+    if (this.eventLength == 0) return -1;
+    const event = this.events[this.eventHead];
+    this.eventHead = (this.eventHead + 1) % this.events.length;
+    this.eventLength--;
+    return event;
+  }
+
+  // ---- packets ------------------------------------------------------------------------------
+
+  private handle(slot: i32, nowMs: i32): void {
+    const type = this.packet.type;
+    const state: i32 = this.connections.state[slot];
+    if (state == CONNECTION_AWAITING_CONNECT) {
+      if (type == CONNECT) this.onConnect(slot, nowMs);
+      else this.close(slot); // MQTT-3.1.0-1: the first packet must be CONNECT
+      return;
+    }
+    switch (type) {
+      case CONNECT: this.sendDisconnect(slot, 0x82); break; // MQTT-3.1.0-2: a second CONNECT
+      case PUBLISH: this.onPublish(slot, nowMs); break;
+      case PUBACK: this.onPuback(slot); break;
+      case PUBREC: this.onPubrec(slot); break;
+      case PUBREL: this.onPubrel(slot); break;
+      case PUBCOMP: this.onPubcomp(slot); break;
+      case SUBSCRIBE: this.onSubscribe(slot, nowMs); break;
+      case UNSUBSCRIBE: this.onUnsubscribe(slot); break;
+      case PINGREQ: this.sendEmpty(slot, PINGRESP); break;
+      case DISCONNECT: this.onDisconnect(slot); break;
+      case AUTH: this.sendDisconnect(slot, 0x82); break; // no enhanced authentication was started
+      default: this.sendDisconnect(slot, 0x82); break; // a server-to-client packet from a client
+    }
+  }
+
+  private onConnect(slot: i32, nowMs: i32): void {
+    const connect: ConnectRepr = this.packet.connect;
+    const connections = this.connections;
+    const version = connect.version;
+    const v5 = version == MQTT_5;
+    connections.version[slot] = version;
+    let clientId = connect.clientId;
+    let assigned = false;
+    if (clientId.length == 0) {
+      // MQTT 3.1 requires an id; 3.1.1 only for a persistent session (MQTT-3.1.3-7, -8).
+      if (version == MQTT_3_1 || (!v5 && !connect.cleanStart)) return this.refuseConnect(slot, 2, 0x85);
+      clientId = this.assignClientId();
+      assigned = true;
+    }
+    if (clientId.length > this.limits.clientIdSizeMax) return this.refuseConnect(slot, 2, 0x85);
+    let keepAlive = connect.keepAlive;
+    const keepAliveMax = this.limits.keepAliveMaxSeconds;
+    let serverKeepAlive = false;
+    if (keepAliveMax > 0 && (keepAlive == 0 || keepAlive > keepAliveMax)) {
+      // 3.x has no way to tell the client; Mosquitto refuses such clients the same way.
+      if (!v5) return this.refuseConnect(slot, 2, 0x85);
+      keepAlive = keepAliveMax;
+      serverKeepAlive = true;
+    }
+    if (this.connected >= this.limits.connectionCountMax) return this.refuseConnect(slot, 3, 0x97);
+
+    const sessions = this.sessions;
+    let session = sessions.find(clientId);
+    if (session >= 0 && sessions.connection[session] >= 0) {
+      // Takeover (MQTT-3.1.4-3): the old connection goes, 0x8E Session taken over in 5.0.
+      const old = sessions.connection[session];
+      sessions.connection[session] = -1;
+      this.sendDisconnect(old, 0x8e);
+    }
+    if (session >= 0 && connect.cleanStart) {
+      this.sessionEnd(session);
+      session = -1;
+    }
+    const sessionPresent = session >= 0;
+    if (session < 0) session = sessions.create(clientId);
+    if (session < 0) return this.refuseConnect(slot, 3, 0x97);
+    sessions.connection[session] = slot;
+    sessions.expirySeconds[session] = v5
+      ? connect.properties.numberOf(SESSION_EXPIRY_INTERVAL, 0)
+      : connect.cleanStart ? 0 : EXPIRY_NEVER;
+
+    connections.session[slot] = session;
+    connections.keepAliveMs[slot] = keepAlive * 1000;
+    connections.clientPacketSizeMax[slot] = v5 ? connect.properties.numberOf(MAXIMUM_PACKET_SIZE, 0) : 0;
+    connections.clientReceiveMax[slot] = v5 ? connect.properties.numberOf(RECEIVE_MAXIMUM, 65535) : 65535;
+    if (connect.willFlag) {
+      this.forwardProperties(connect.willProperties);
+      const will = this.store(connect.willTopic, connect.willPayload, connect.willQos, connect.willRetain,
+        v5 ? connect.willProperties.numberOf(MESSAGE_EXPIRY_INTERVAL, -1) : -1, nowMs);
+      connections.willMessage[slot] = will; // -1 when the pool is full: the will is lost, and counted
+      connections.willDelaySeconds[slot] = v5 ? connect.willProperties.numberOf(WILL_DELAY_INTERVAL, 0) : 0;
+    }
+    connections.state[slot] = CONNECTION_CONNECTED;
+    this.connected++;
+
+    const connack = this.connack;
+    connack.version = version;
+    connack.sessionPresent = sessionPresent;
+    connack.reasonCode = 0;
+    const properties = connack.properties;
+    properties.clear();
+    if (v5) {
+      if (this.limits.incomingCountMax < 65535) properties.addNumber(RECEIVE_MAXIMUM, this.limits.incomingCountMax);
+      properties.addNumber(MAXIMUM_PACKET_SIZE, this.limits.packetSizeMax);
+      if (!this.limits.retainAvailable) properties.addNumber(RETAIN_AVAILABLE, 0);
+      properties.addNumber(SHARED_SUBSCRIPTION_AVAILABLE, 0);
+      if (assigned) properties.addSpan(ASSIGNED_CLIENT_IDENTIFIER, clientId.buffer, clientId.offset, clientId.length);
+      if (serverKeepAlive) properties.addNumber(SERVER_KEEP_ALIVE, keepAlive);
+    }
+    const written = connackEncode(connack, connections.control, connections.controlEnd(slot));
+    connections.controlCommit(slot, written);
+    if (sessionPresent && sessions.inflightCount[session] > 0) this.resendFrom[slot] = 0;
+  }
+
+  private onPublish(slot: i32, nowMs: i32): void {
+    const publish: PublishRepr = this.packet.publish;
+    const connections = this.connections;
+    const session = connections.session[slot];
+    const v5 = connections.version[slot] == MQTT_5;
+    if (publish.properties.has(TOPIC_ALIAS)) return this.sendDisconnect(slot, 0x94); // we announce Topic Alias Maximum 0
+    if (publish.retain && !this.limits.retainAvailable) return this.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
+    this.counters[COUNTER_MESSAGES_RECEIVED]++;
+    const qos = publish.qos;
+    if (qos == 2 && this.sessions.incomingHas(session, publish.packetId)) {
+      return this.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
+    }
+    this.forwardProperties(publish.properties);
+    const message = this.store(publish.topic, publish.payload, qos, publish.retain,
+      v5 ? publish.properties.numberOf(MESSAGE_EXPIRY_INTERVAL, -1) : -1, nowMs);
+    if (message < 0) {
+      this.counters[COUNTER_DROP_POOL_FULL]++;
+      if (qos == 0) return;
+      if (v5) return this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x97);
+      return this.close(slot); // unacknowledged, so the client publishes it again
+    }
+    if (qos == 2 && !this.sessions.incomingAdd(session, publish.packetId)) {
+      this.pool.release(message);
+      return this.sendDisconnect(slot, 0x93); // Receive Maximum exceeded
+    }
+    const deliveries = this.route(message, session, publish.topic, nowMs, false);
+    if (publish.retain) this.retained.update(this.pool, message, publish.topic, this.scratch);
+    this.pool.release(message);
+    if (qos > 0) this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
+  }
+
+  private onPuback(slot: i32): void {
+    const session = this.connections.session[slot];
+    const index = this.sessions.inflightFind(session, this.packet.ack.packetId);
+    if (index < 0 || this.sessions.inflightState[index] != INFLIGHT_PUBLISHED || this.sessions.inflightQos[index] != 1) return;
+    this.inflightDone(session, index);
+    this.connections.markWritable(slot);
+  }
+
+  private onPubrec(slot: i32): void {
+    const sessions = this.sessions;
+    const session = this.connections.session[slot];
+    const packetId = this.packet.ack.packetId;
+    const index = sessions.inflightFind(session, packetId);
+    if (index < 0 || sessions.inflightQos[index] != 2) return this.sendAck(slot, PUBREL, packetId, 0x92);
+    if (sessions.inflightState[index] == INFLIGHT_PUBLISHED) {
+      this.pool.release(sessions.inflightMessage[index]);
+      sessions.inflightMessage[index] = -1;
+      sessions.inflightState[index] = INFLIGHT_RELEASED;
+    }
+    if (this.packet.ack.reasonCode >= 0x80) return this.inflightDone(session, index); // refused: the flow ends (MQTT 5 §4.3.3)
+    this.sendAck(slot, PUBREL, packetId, 0);
+  }
+
+  private onPubrel(slot: i32): void {
+    const session = this.connections.session[slot];
+    const packetId = this.packet.ack.packetId;
+    const known = this.sessions.incomingRemove(session, packetId);
+    this.sendAck(slot, PUBCOMP, packetId, known ? 0 : 0x92);
+  }
+
+  private onPubcomp(slot: i32): void {
+    const session = this.connections.session[slot];
+    const index = this.sessions.inflightFind(session, this.packet.ack.packetId);
+    if (index < 0 || this.sessions.inflightState[index] != INFLIGHT_RELEASED) return;
+    this.inflightDone(session, index);
+    this.connections.markWritable(slot);
+  }
+
+  private onSubscribe(slot: i32, nowMs: i32): void {
+    const subscribe: SubscribeRepr = this.packet.subscribe;
+    const connections = this.connections;
+    const session = connections.session[slot];
+    const v5 = connections.version[slot] == MQTT_5;
+    const subscriptionId = v5 ? subscribe.properties.numberOf(SUBSCRIPTION_IDENTIFIER, 0) : 0;
+    const topics = this.topics;
+    for (let i = 0; i < subscribe.count; i++) {
+      const entry = subscribe.subscriptions[i];
+      const filter = entry.topicFilter;
+      let code = entry.qos;
+      if (filterIsShared(filter)) {
+        code = v5 ? 0x9e : 0x80; // shared subscriptions are not offered (CONNACK says so)
+      } else {
+        const table = topics.subscribe(session, filter);
+        if (table < 0) {
+          code = v5 ? 0x97 : 0x80;
+        } else {
+          topics.qos[table] = entry.qos;
+          topics.noLocal[table] = entry.noLocal ? 1 : 0;
+          topics.retainAsPublished[table] = entry.retainAsPublished ? 1 : 0;
+          topics.retainHandling[table] = entry.retainHandling;
+          topics.subscriptionId[table] = subscriptionId;
+          // MQTT 5 §3.3.1.3: 0 sends retained messages, 1 only for a new subscription, 2 never.
+          const handling = entry.retainHandling;
+          if (handling == 0 || (handling == 1 && !topics.existed)) this.sendRetained(session, table, nowMs);
+        }
+      }
+      this.reasonCodes[i] = code;
+    }
+    const suback = this.ackList;
+    suback.version = connections.version[slot];
+    suback.type = SUBACK;
+    suback.packetId = subscribe.packetId;
+    suback.reasonCodes.set(this.reasonCodes, 0, subscribe.count);
+    suback.properties.clear();
+    this.controlWrite(slot, ackListEncode(suback, connections.control, connections.controlEnd(slot)));
+  }
+
+  private onUnsubscribe(slot: i32): void {
+    const unsubscribe: SubscribeRepr = this.packet.subscribe;
+    const connections = this.connections;
+    const session = connections.session[slot];
+    for (let i = 0; i < unsubscribe.count; i++) {
+      const removed = this.topics.unsubscribe(session, unsubscribe.subscriptions[i].topicFilter);
+      this.reasonCodes[i] = removed ? 0 : 0x11; // No subscription existed
+    }
+    const unsuback = this.ackList;
+    unsuback.version = connections.version[slot];
+    unsuback.type = UNSUBACK;
+    unsuback.packetId = unsubscribe.packetId;
+    unsuback.reasonCodes.set(this.reasonCodes, 0, unsubscribe.count);
+    unsuback.properties.clear();
+    this.controlWrite(slot, ackListEncode(unsuback, connections.control, connections.controlEnd(slot)));
+  }
+
+  private onDisconnect(slot: i32): void {
+    const connections = this.connections;
+    const disconnect = this.packet.disconnect;
+    const session = connections.session[slot];
+    if (connections.version[slot] == MQTT_5) {
+      const expiry = disconnect.properties.numberOf(SESSION_EXPIRY_INTERVAL, -2);
+      if (expiry != -2) {
+        // MQTT-3.14.2-2: a session that was to end at disconnect may not be given a life now.
+        if (this.sessions.expirySeconds[session] == 0 && expiry != 0) return this.sendDisconnect(slot, 0x82);
+        this.sessions.expirySeconds[session] = expiry;
+      }
+    }
+    // Reason 0x04 asks for the will all the same (MQTT 5 §3.14.2.1).
+    if (disconnect.reasonCode != 0x04) connections.normalDisconnect[slot] = 1;
+    this.close(slot);
+  }
+
+  // ---- routing and delivery -------------------------------------------------------------------
+
+  /**
+   * Queues message `message` (topic `topic`) for every matching subscription, skipping
+   * `publisher`'s own with No Local. Returns the number of deliveries queued.
+   */
+  private route(message: i32, publisher: i32, topic: Span, nowMs: i32, isWill: bool): i32 {
+    const pool = this.pool;
+    const topics = this.topics;
+    const sessions = this.sessions;
+    let name = topic;
+    if (isWill) {
+      // A will's topic lives only in the pool: copy it out to match against.
+      pool.read(message, 0, pool.topicLength[message], this.scratch, 0);
+      this.topicSpan.set(this.scratch, 0, pool.topicLength[message]);
+      name = this.topicSpan;
+    }
+    const messageQos: i32 = pool.qos[message];
+    const retained = pool.retain[message] != 0;
+    let queued: i32 = 0;
+    let slot = topics.nextMatch(name, 0);
+    while (slot >= 0) {
+      const session = topics.session[slot];
+      if (!(topics.noLocal[slot] != 0 && session == publisher)) {
+        const connection = sessions.connection[session];
+        const subscriptionQos: i32 = topics.qos[slot];
+        const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
+        // Offline persistent sessions keep QoS 1/2 only, as Mosquitto does by default.
+        if (connection >= 0 || qos > 0) {
+          const retainFlag = topics.retainAsPublished[slot] != 0 && retained; // MQTT-3.3.1-12, -13
+          if (sessions.queuePush(session, message, qos, retainFlag, topics.subscriptionId[slot])) {
+            pool.retainReference(message);
+            queued++;
+            if (connection >= 0) this.connections.markWritable(connection);
+          } else {
+            this.counters[COUNTER_DROP_QUEUE_FULL]++;
+          }
+        }
+      }
+      slot = topics.nextMatch(name, slot + 1);
+    }
+    if (isWill && pool.retain[message] != 0) this.retained.update(pool, message, name, this.scratch);
+    return queued;
+  }
+
+  /** Queues the retained messages matching subscription `table` for `session` (retain flag set, MQTT-3.3.1-8). */
+  private sendRetained(session: i32, table: i32, nowMs: i32): void {
+    const pool = this.pool;
+    const retained = this.retained;
+    const filter = this.topics.filterOf(table);
+    for (let i = 0; i < retained.message.length; i++) {
+      const message = retained.message[i];
+      if (message < 0) continue;
+      pool.read(message, 0, pool.topicLength[message], this.scratch, 0);
+      this.topicSpan.set(this.scratch, 0, pool.topicLength[message]);
+      if (!topicMatches(filter, this.topicSpan)) continue;
+      const messageQos: i32 = pool.qos[message];
+      const subscriptionQos: i32 = this.topics.qos[table];
+      const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
+      if (this.sessions.queuePush(session, message, qos, true, this.topics.subscriptionId[table])) pool.retainReference(message);
+      else this.counters[COUNTER_DROP_QUEUE_FULL]++;
+    }
+    const connection = this.sessions.connection[session];
+    if (connection >= 0) this.connections.markWritable(connection);
+  }
+
+  /** Encodes queued deliveries of `session` while the client's window and `capacity` allow. */
+  private deliver(slot: i32, session: i32, nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
+    const sessions = this.sessions;
+    const pool = this.pool;
+    const connections = this.connections;
+    const window = sessions.inflightCapacity < connections.clientReceiveMax[slot] ? sessions.inflightCapacity : connections.clientReceiveMax[slot];
+    let written: i32 = 0;
+    let index = sessions.queueFront(session);
+    while (index >= 0) {
+      const message = sessions.queueMessage[index];
+      const qos: i32 = sessions.queueQos[index];
+      if (qos > 0 && sessions.inflightCount[session] >= window) break;
+      const remaining = this.expiryRemaining(message, nowMs);
+      if (remaining == 0) {
+        this.counters[COUNTER_DROP_EXPIRED]++;
+      } else {
+        const size = this.publishLength(slot, message, qos, sessions.queueSubscriptionId[index], remaining);
+        const clientMax = connections.clientPacketSizeMax[slot];
+        if (clientMax > 0 && size > clientMax) {
+          this.counters[COUNTER_DROP_TOO_LARGE]++; // MQTT-3.1.2-25: discard, as if sent
+        } else {
+          if (size > capacity - written) break;
+          let packetId: i32 = 0;
+          if (qos > 0) {
+            packetId = sessions.packetIdNext(session);
+            const flight = sessions.inflightFree(session);
+            sessions.inflightState[flight] = INFLIGHT_PUBLISHED;
+            sessions.inflightMessage[flight] = message;
+            sessions.inflightPacketId[flight] = packetId;
+            sessions.inflightQos[flight] = qos;
+            sessions.inflightCount[session]++;
+            pool.retainReference(message);
+          }
+          written += this.publishEncode(slot, message, qos, false, sessions.queueRetain[index] != 0, packetId,
+            sessions.queueSubscriptionId[index], remaining, target, offset + written);
+          this.counters[COUNTER_MESSAGES_SENT]++;
+        }
+      }
+      pool.release(message);
+      sessions.queuePop(session);
+      index = sessions.queueFront(session);
+    }
+    return written;
+  }
+
+  /** Sends again what was in flight when the session's previous connection ended (MQTT-4.4.0-1). */
+  private resend(slot: i32, session: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
+    const sessions = this.sessions;
+    const base = session * sessions.inflightCapacity;
+    let written: i32 = 0;
+    let i = this.resendFrom[slot];
+    for (; i < sessions.inflightCapacity; i++) {
+      const index = base + i;
+      const state: i32 = sessions.inflightState[index];
+      if (state == INFLIGHT_FREE) continue;
+      const packetId = sessions.inflightPacketId[index];
+      if (state == INFLIGHT_RELEASED) {
+        if (capacity - written < 4) break;
+        written += this.ackEncodeInto(slot, PUBREL, packetId, 0, target, offset + written);
+        continue;
+      }
+      const message = sessions.inflightMessage[index];
+      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, -1);
+      if (size > capacity - written) break;
+      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, -1, target, offset + written);
+    }
+    this.resendFrom[slot] = i < sessions.inflightCapacity ? i : -1;
+    return written;
+  }
+
+  /** Seconds of Message Expiry left (≥ 1), -1 when the message has none, 0 when it has expired. */
+  private expiryRemaining(message: i32, nowMs: i32): i32 {
+    const expiry = this.pool.expirySeconds[message];
+    if (expiry < 0) return -1;
+    const elapsed = (((nowMs - this.pool.receivedAtMs[message]) | 0) / 1000) | 0;
+    return elapsed >= expiry ? 0 : expiry - elapsed;
+  }
+
+  private publishPropertiesLength(message: i32, subscriptionId: i32, expiry: i32): i32 {
+    let length = this.pool.propertiesLength[message];
+    if (expiry > 0) length += 5;
+    if (subscriptionId > 0) length += 1 + varintSize(subscriptionId);
+    return length;
+  }
+
+  private publishLength(slot: i32, message: i32, qos: i32, subscriptionId: i32, expiry: i32): i32 {
+    const pool = this.pool;
+    let remaining = 2 + pool.topicLength[message] + pool.payloadLength[message] + (qos > 0 ? 2 : 0);
+    if (this.connections.version[slot] == MQTT_5) {
+      const properties = this.publishPropertiesLength(message, subscriptionId, expiry);
+      remaining += varintSize(properties) + properties;
+    }
+    return 1 + varintSize(remaining) + remaining;
+  }
+
+  /** Writes one PUBLISH of `message` at `target[offset ..)`; the caller checked the room. */
+  private publishEncode(slot: i32, message: i32, qos: i32, dup: bool, retain: bool, packetId: i32, subscriptionId: i32,
+    expiry: i32, target: Uint8Array, offset: i32): i32 {
+    const pool = this.pool;
+    const writer = this.writer;
+    const v5 = this.connections.version[slot] == MQTT_5;
+    const total = this.publishLength(slot, message, qos, subscriptionId, expiry);
+    const topicLength = pool.topicLength[message];
+    const propertiesLength = pool.propertiesLength[message];
+    const payloadLength = pool.payloadLength[message];
+    writer.reset(target, offset);
+    writer.u8((PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0));
+    let remaining = 2 + topicLength + payloadLength + (qos > 0 ? 2 : 0);
+    const properties = v5 ? this.publishPropertiesLength(message, subscriptionId, expiry) : 0;
+    if (v5) remaining += varintSize(properties) + properties;
+    writer.varint(remaining);
+    writer.u16(topicLength);
+    pool.read(message, 0, topicLength, target, writer.position);
+    writer.position += topicLength;
+    if (qos > 0) writer.u16(packetId);
+    if (v5) {
+      writer.varint(properties);
+      if (expiry > 0) {
+        writer.u8(MESSAGE_EXPIRY_INTERVAL);
+        writer.u32(expiry);
+      }
+      pool.read(message, topicLength, propertiesLength, target, writer.position);
+      writer.position += propertiesLength;
+      if (subscriptionId > 0) {
+        writer.u8(SUBSCRIPTION_IDENTIFIER);
+        writer.varint(subscriptionId);
+      }
+    }
+    pool.read(message, topicLength + propertiesLength, payloadLength, target, writer.position);
+    writer.position += payloadLength;
+    assert(writer.position == offset + total, "Broker.publishEncode: length");
+    return total;
+  }
+
+  // ---- sessions and messages --------------------------------------------------------------------
+
+  /** Stores a message with the properties in `forward`. Returns its pool slot or -1 (pool full). */
+  private store(topic: Span, payload: Span, qos: i32, retain: bool, expirySeconds: i32, nowMs: i32): i32 {
+    const writer = this.writer;
+    writer.reset(this.scratch, 0);
+    propertiesBodyEncode(this.forward, writer);
+    this.span.set(this.scratch, 0, writer.position);
+    return this.pool.allocate(topic, this.span, payload, qos, retain, expirySeconds, nowMs);
+  }
+
+  /** Copies into `forward` the properties passed on to subscribers unchanged (MQTT 5 §3.3.4). */
+  private forwardProperties(properties: PropertiesRepr): void {
+    const forward = this.forward;
+    forward.clear();
+    for (let i = 0; i < properties.count; i++) {
+      const id = properties.ids[i];
+      if (id == TOPIC_ALIAS || id == MESSAGE_EXPIRY_INTERVAL || id == SUBSCRIPTION_IDENTIFIER || id == WILL_DELAY_INTERVAL) continue;
+      const entry = forward.addNumber(id, properties.numbers[i]);
+      if (entry < 0) return;
+      forward.spans[entry].copyFrom(properties.spans[i]);
+      forward.pairValues[entry].copyFrom(properties.pairValues[i]);
+    }
+  }
+
+  private inflightDone(session: i32, index: i32): void {
+    const sessions = this.sessions;
+    const message = sessions.inflightMessage[index];
+    if (sessions.inflightState[index] == INFLIGHT_PUBLISHED && message >= 0) this.pool.release(message);
+    sessions.inflightState[index] = INFLIGHT_FREE;
+    sessions.inflightMessage[index] = -1;
+    sessions.inflightCount[session]--;
+  }
+
+  /** Ends `session`: its queue, in-flight messages and subscriptions go (MQTT-3.1.2-4). */
+  private sessionEnd(session: i32): void {
+    const sessions = this.sessions;
+    let index = sessions.queueFront(session);
+    while (index >= 0) {
+      this.pool.release(sessions.queueMessage[index]);
+      sessions.queuePop(session);
+      index = sessions.queueFront(session);
+    }
+    const base = session * sessions.inflightCapacity;
+    for (let i = base; i < base + sessions.inflightCapacity; i++) {
+      if (sessions.inflightState[i] != INFLIGHT_FREE) this.inflightDone(session, i);
+    }
+    this.topics.removeSession(session);
+    sessions.free(session);
+  }
+
+  /** A client id for a client that sent none: "wren-" and 8 hex digits, unique while the counter runs. */
+  private assignClientId(): Span {
+    const scratch = this.scratch;
+    const prefix = "wren-";
+    for (let i = 0; i < prefix.length; i++) scratch[i] = prefix.charCodeAt(i);
+    let value = this.assignedIdCounter;
+    this.assignedIdCounter = (value + 1) | 0;
+    for (let i = 7; i >= 0; i--) {
+      const digit = value & 15;
+      scratch[prefix.length + i] = digit < 10 ? 0x30 + digit : 0x57 + digit;
+      value = value >>> 4;
+    }
+    this.span.set(scratch, 0, prefix.length + 8);
+    return this.span;
+  }
+
+  // ---- responses and closing --------------------------------------------------------------------
+
+  private controlWrite(slot: i32, written: i32): void {
+    assert(written > 0, "Broker.controlWrite: control buffer sized by CONTROL_RESERVE");
+    this.connections.controlCommit(slot, written);
+  }
+
+  /** Moves as much of the control buffer as fits into `target`. */
+  private controlDrain(slot: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
+    const connections = this.connections;
+    const length = connections.controlLength[slot];
+    if (length == 0) return 0;
+    const base = slot * CONTROL_SIZE;
+    const step = length < capacity ? length : capacity;
+    bytesCopy(target, offset, connections.control, base, step);
+    if (step < length) bytesCopy(connections.control, base, connections.control, base + step, length - step);
+    connections.controlLength[slot] = length - step;
+    return step;
+  }
+
+  private ackEncodeInto(slot: i32, type: i32, packetId: i32, reasonCode: i32, target: Uint8Array, offset: i32): i32 {
+    const ack = this.ack;
+    ack.version = this.connections.version[slot];
+    ack.type = type;
+    ack.packetId = packetId;
+    ack.reasonCode = ack.version == MQTT_5 ? reasonCode : 0;
+    ack.form = 0;
+    ack.properties.clear();
+    return ackEncode(ack, target, offset);
+  }
+
+  private sendAck(slot: i32, type: i32, packetId: i32, reasonCode: i32): void {
+    const connections = this.connections;
+    this.controlWrite(slot, this.ackEncodeInto(slot, type, packetId, reasonCode, connections.control, connections.controlEnd(slot)));
+  }
+
+  private sendEmpty(slot: i32, type: i32): void {
+    const connections = this.connections;
+    const at = connections.controlEnd(slot);
+    connections.control[at] = type << 4;
+    connections.control[at + 1] = 0;
+    connections.controlCommit(slot, 2);
+  }
+
+  /** Sends DISCONNECT with `reasonCode` (5.0 only; 3.x just closes) and closes. */
+  private sendDisconnect(slot: i32, reasonCode: i32): void {
+    const connections = this.connections;
+    if (connections.version[slot] == MQTT_5 && connections.state[slot] == CONNECTION_CONNECTED) {
+      const disconnect = this.disconnect;
+      disconnect.version = MQTT_5;
+      disconnect.type = DISCONNECT;
+      disconnect.reasonCode = reasonCode;
+      disconnect.form = 0;
+      disconnect.properties.clear();
+      this.controlWrite(slot, disconnectEncode(disconnect, connections.control, connections.controlEnd(slot)));
+    }
+    if (reasonCode >= 0x80) this.counters[COUNTER_PROTOCOL_ERRORS]++;
+    this.close(slot);
+  }
+
+  /** Refuses a CONNECT: return code `code3` before 5.0, reason `code5` in 5.0 (MQTT-3.2.2-5). */
+  private refuseConnect(slot: i32, code3: i32, code5: i32): void {
+    const connections = this.connections;
+    const connack = this.connack;
+    connack.version = connections.version[slot];
+    connack.sessionPresent = false;
+    connack.reasonCode = connack.version == MQTT_5 ? code5 : code3;
+    connack.properties.clear();
+    this.controlWrite(slot, connackEncode(connack, connections.control, connections.controlEnd(slot)));
+    this.counters[COUNTER_REFUSED_CONNECTIONS]++;
+    this.close(slot);
+  }
+
+  /** Answers bad bytes from the peer: the right refusal, then close (MQTT 5 §4.13). */
+  private refuse(slot: i32, error: i32): void {
+    const connections = this.connections;
+    if (connections.state[slot] == CONNECTION_AWAITING_CONNECT) {
+      // An unknown protocol level gets CONNACK 0x01 in the 3.1.1 form (MQTT-3.1.2-2); anything else just closes.
+      if (error == ERR_PROTOCOL_VERSION) return this.refuseConnect(slot, 1, 0x84);
+      this.counters[COUNTER_PROTOCOL_ERRORS]++;
+      return this.close(slot);
+    }
+    this.sendDisconnect(slot, errorReasonCode(error));
+  }
+
+  /** Moves `slot` to CLOSING and tells the host to close the socket once output is drained. */
+  private close(slot: i32): void {
+    const connections = this.connections;
+    if (connections.state[slot] == CONNECTION_CLOSING || connections.state[slot] == CONNECTION_FREE) return;
+    if (connections.state[slot] == CONNECTION_CONNECTED) this.connected--;
+    connections.state[slot] = CONNECTION_CLOSING;
+    this.events[(this.eventHead + this.eventLength) % this.events.length] = (EVENT_CLOSE << 24) | slot;
+    this.eventLength++;
+    connections.markWritable(slot);
+  }
+}
+
+/** True for `$share/…` filters (MQTT 5 §4.8.2). */
+function filterIsShared(filter: Span): bool {
+  const prefix = "$share/";
+  if (filter.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (filter.at(i) != prefix.charCodeAt(i)) return false;
+  return true;
+}

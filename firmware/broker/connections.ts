@@ -1,0 +1,132 @@
+/**
+ * Network connections as the broker core sees them: a slot per open socket, its protocol
+ * state, its deadlines, the limits the client announced, its will, and a small control buffer
+ * where acknowledgements wait for the host to collect them (`Broker.output`).
+ *
+ * State machine of a slot:
+ *   FREE --open--> AWAITING_CONNECT --CONNECT accepted--> CONNECTED
+ *   AWAITING_CONNECT / CONNECTED --error, DISCONNECT, takeover, timeout--> CLOSING
+ *   any --host reports the socket closed--> FREE
+ * In CLOSING the slot only drains its control buffer (a CONNACK refusal or a DISCONNECT)
+ * and ignores input; the host ends the socket once output is empty.
+ */
+
+export const CONNECTION_FREE: i32 = 0;
+export const CONNECTION_AWAITING_CONNECT: i32 = 1;
+export const CONNECTION_CONNECTED: i32 = 2;
+export const CONNECTION_CLOSING: i32 = 3;
+
+/** Bytes of each connection's control buffer: room for a CONNACK with properties or a few acks. */
+export const CONTROL_SIZE: i32 = 256;
+/** Input stops when less than this is free, so any one response still fits. */
+export const CONTROL_RESERVE: i32 = 96;
+
+export class Connections {
+  readonly state: Uint8Array;
+  readonly version: Uint8Array;
+  readonly session: Int32Array;
+  readonly openedAtMs: Int32Array;
+  readonly lastInputMs: Int32Array;
+  /** Keep Alive in effect, ms; 0 = none. */
+  readonly keepAliveMs: Int32Array;
+  /** Maximum Packet Size the client announced (MQTT 5), or 0 for none. */
+  readonly clientPacketSizeMax: Int32Array;
+  /** Receive Maximum the client announced: QoS 1/2 deliveries it accepts in flight. */
+  readonly clientReceiveMax: Int32Array;
+  /** The will, a MessagePool slot, or -1; and its QoS and delay. */
+  readonly willMessage: Int32Array;
+  readonly willDelaySeconds: Int32Array;
+  /** Set when the client sent DISCONNECT with reason 0: the will is dropped (MQTT-3.1.2-10). */
+  readonly normalDisconnect: Uint8Array;
+  readonly control: Uint8Array;
+  readonly controlLength: Int32Array;
+  /** Whether the slot is in the writable ring already. */
+  readonly writableQueued: Uint8Array;
+  readonly writableRing: Int32Array;
+  writableHead: i32 = 0;
+  writableLength: i32 = 0;
+  used: i32 = 0;
+  usedPeak: i32 = 0;
+
+  constructor(count: i32) {
+    this.state = new Uint8Array(count);
+    this.version = new Uint8Array(count);
+    this.session = new Int32Array(count);
+    this.openedAtMs = new Int32Array(count);
+    this.lastInputMs = new Int32Array(count);
+    this.keepAliveMs = new Int32Array(count);
+    this.clientPacketSizeMax = new Int32Array(count);
+    this.clientReceiveMax = new Int32Array(count);
+    this.willMessage = new Int32Array(count);
+    this.willDelaySeconds = new Int32Array(count);
+    this.normalDisconnect = new Uint8Array(count);
+    this.control = new Uint8Array(count * CONTROL_SIZE);
+    this.controlLength = new Int32Array(count);
+    this.writableQueued = new Uint8Array(count);
+    this.writableRing = new Int32Array(count);
+  }
+
+  get count(): i32 {
+    return this.state.length;
+  }
+
+  /** Claims a free slot. Returns it, or -1. */
+  open(nowMs: i32): i32 {
+    for (let slot = 0; slot < this.count; slot++) {
+      if (this.state[slot] != CONNECTION_FREE) continue;
+      this.state[slot] = CONNECTION_AWAITING_CONNECT;
+      this.version[slot] = 4;
+      this.session[slot] = -1;
+      this.openedAtMs[slot] = nowMs;
+      this.lastInputMs[slot] = nowMs;
+      this.keepAliveMs[slot] = 0;
+      this.clientPacketSizeMax[slot] = 0;
+      this.clientReceiveMax[slot] = 65535;
+      this.willMessage[slot] = -1;
+      this.willDelaySeconds[slot] = 0;
+      this.normalDisconnect[slot] = 0;
+      this.controlLength[slot] = 0;
+      this.used++;
+      if (this.used > this.usedPeak) this.usedPeak = this.used;
+      return slot;
+    }
+    return -1;
+  }
+
+  free(slot: i32): void {
+    this.state[slot] = CONNECTION_FREE;
+    this.used--;
+  }
+
+  controlRoom(slot: i32): i32 {
+    return CONTROL_SIZE - this.controlLength[slot];
+  }
+
+  /** Offset in `control` where slot's next response goes. */
+  controlEnd(slot: i32): i32 {
+    return slot * CONTROL_SIZE + this.controlLength[slot];
+  }
+
+  /** Records `length` bytes written at `controlEnd(slot)` and marks the slot writable. */
+  controlCommit(slot: i32, length: i32): void {
+    this.controlLength[slot] += length;
+    this.markWritable(slot);
+  }
+
+  markWritable(slot: i32): void {
+    if (this.writableQueued[slot] != 0) return;
+    this.writableQueued[slot] = 1;
+    this.writableRing[(this.writableHead + this.writableLength) % this.writableRing.length] = slot;
+    this.writableLength++;
+  }
+
+  /** The next slot with something to send, or -1. */
+  nextWritable(): i32 {
+    if (this.writableLength == 0) return -1;
+    const slot = this.writableRing[this.writableHead];
+    this.writableHead = (this.writableHead + 1) % this.writableRing.length;
+    this.writableLength--;
+    this.writableQueued[slot] = 0;
+    return slot;
+  }
+}

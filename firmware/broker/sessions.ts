@@ -1,0 +1,214 @@
+/**
+ * Sessions (MQTT 5 §4.1): what the broker remembers of a client — its id, its subscriptions
+ * (in the TopicTable, keyed by session index), the messages queued for it, the QoS 1/2
+ * deliveries in flight to it, and the QoS 2 packet ids it sent whose PUBREL has not come yet.
+ * A session outlives its connection when it is persistent, until its expiry.
+ *
+ * Everything is a fixed array sized once: `count` sessions, each with a ring of `queueCapacity`
+ * queued deliveries, `inflightCapacity` in-flight slots and `incomingCapacity` QoS 2 ids.
+ * A delivery holds a reference on its message in the MessagePool.
+ */
+import { Span } from "../core/bytes";
+
+/** Delivery state of an in-flight slot. */
+export const INFLIGHT_FREE: i32 = 0;
+/** PUBLISH sent, waiting for PUBACK (QoS 1) or PUBREC (QoS 2). */
+export const INFLIGHT_PUBLISHED: i32 = 1;
+/** PUBREL sent, waiting for PUBCOMP; the message itself is already released. */
+export const INFLIGHT_RELEASED: i32 = 2;
+
+/** Session Expiry Interval meaning "never" (MQTT 5 §3.1.2.11.2). */
+export const EXPIRY_NEVER: i32 = -1;
+
+export class Sessions {
+  readonly clientIdSizeMax: i32;
+  readonly queueCapacity: i32;
+  readonly inflightCapacity: i32;
+  readonly incomingCapacity: i32;
+
+  /** Length of the client id, or -1 for a free slot. */
+  readonly clientIdLength: Int32Array;
+  readonly clientIds: Uint8Array;
+  /** The connection slot attached, or -1 while offline. */
+  readonly connection: Int32Array;
+  /** Seconds the session lives after its connection ends: 0 ends it at once, EXPIRY_NEVER never. */
+  readonly expirySeconds: Int32Array;
+  readonly disconnectedAtMs: Int32Array;
+  readonly nextPacketId: Int32Array;
+
+  readonly queueHead: Int32Array;
+  readonly queueLength: Int32Array;
+  readonly queueMessage: Int32Array;
+  readonly queueQos: Uint8Array;
+  readonly queueRetain: Uint8Array;
+  readonly queueSubscriptionId: Int32Array;
+
+  readonly inflightState: Uint8Array;
+  readonly inflightMessage: Int32Array;
+  readonly inflightPacketId: Int32Array;
+  readonly inflightQos: Uint8Array;
+  readonly inflightCount: Int32Array;
+
+  readonly incomingPacketId: Int32Array;
+  readonly incomingCount: Int32Array;
+
+  used: i32 = 0;
+  usedPeak: i32 = 0;
+  private readonly view: Span = new Span();
+
+  constructor(count: i32, clientIdSizeMax: i32, queueCapacity: i32, inflightCapacity: i32, incomingCapacity: i32) {
+    this.clientIdSizeMax = clientIdSizeMax;
+    this.queueCapacity = queueCapacity;
+    this.inflightCapacity = inflightCapacity;
+    this.incomingCapacity = incomingCapacity;
+    this.clientIdLength = new Int32Array(count);
+    this.clientIds = new Uint8Array(count * clientIdSizeMax);
+    this.connection = new Int32Array(count);
+    this.expirySeconds = new Int32Array(count);
+    this.disconnectedAtMs = new Int32Array(count);
+    this.nextPacketId = new Int32Array(count);
+    this.queueHead = new Int32Array(count);
+    this.queueLength = new Int32Array(count);
+    this.queueMessage = new Int32Array(count * queueCapacity);
+    this.queueQos = new Uint8Array(count * queueCapacity);
+    this.queueRetain = new Uint8Array(count * queueCapacity);
+    this.queueSubscriptionId = new Int32Array(count * queueCapacity);
+    this.inflightState = new Uint8Array(count * inflightCapacity);
+    this.inflightMessage = new Int32Array(count * inflightCapacity);
+    this.inflightPacketId = new Int32Array(count * inflightCapacity);
+    this.inflightQos = new Uint8Array(count * inflightCapacity);
+    this.inflightCount = new Int32Array(count);
+    this.incomingPacketId = new Int32Array(count * incomingCapacity);
+    this.incomingCount = new Int32Array(count);
+    this.clientIdLength.fill(-1);
+    this.connection.fill(-1);
+  }
+
+  get count(): i32 {
+    return this.clientIdLength.length;
+  }
+
+  clientIdOf(session: i32): Span {
+    this.view.set(this.clientIds, session * this.clientIdSizeMax, this.clientIdLength[session]);
+    return this.view;
+  }
+
+  /** The session whose client id is `clientId`, or -1. */
+  find(clientId: Span): i32 {
+    for (let session = 0; session < this.count; session++) {
+      if (this.clientIdLength[session] != clientId.length) continue;
+      const base = session * this.clientIdSizeMax;
+      let same = true;
+      for (let i = 0; i < clientId.length && same; i++) same = this.clientIds[base + i] == clientId.at(i);
+      if (same) return session;
+    }
+    return -1;
+  }
+
+  /** Claims a free session for `clientId` (which fits `clientIdSizeMax`). Returns it, or -1 when none is free. */
+  create(clientId: Span): i32 {
+    for (let session = 0; session < this.count; session++) {
+      if (this.clientIdLength[session] >= 0) continue;
+      this.clientIdLength[session] = clientId.length;
+      bytesCopy(this.clientIds, session * this.clientIdSizeMax, clientId.buffer, clientId.offset, clientId.length);
+      this.connection[session] = -1;
+      this.expirySeconds[session] = 0;
+      this.nextPacketId[session] = 1;
+      this.queueHead[session] = 0;
+      this.queueLength[session] = 0;
+      this.inflightCount[session] = 0;
+      this.inflightState.fill(INFLIGHT_FREE, session * this.inflightCapacity, (session + 1) * this.inflightCapacity);
+      this.incomingCount[session] = 0;
+      this.used++;
+      if (this.used > this.usedPeak) this.usedPeak = this.used;
+      return session;
+    }
+    return -1;
+  }
+
+  /** Frees `session`; the caller has released its messages and subscriptions. */
+  free(session: i32): void {
+    this.clientIdLength[session] = -1;
+    this.connection[session] = -1;
+    this.used--;
+  }
+
+  /** The next packet id for a delivery to `session`, skipping ids still in flight (MQTT-2.2.1-3). */
+  packetIdNext(session: i32): i32 {
+    for (let tries = 0; tries < 65535; tries++) {
+      const id = this.nextPacketId[session];
+      this.nextPacketId[session] = id == 65535 ? 1 : id + 1;
+      if (this.inflightFind(session, id) < 0) return id;
+    }
+    return 0;
+  }
+
+  /** Index (absolute) of the in-flight slot of `session` with `packetId`, or -1. */
+  inflightFind(session: i32, packetId: i32): i32 {
+    const base = session * this.inflightCapacity;
+    for (let i = base; i < base + this.inflightCapacity; i++) {
+      if (this.inflightState[i] != INFLIGHT_FREE && this.inflightPacketId[i] == packetId) return i;
+    }
+    return -1;
+  }
+
+  /** A free in-flight slot (absolute index) of `session`, or -1. */
+  inflightFree(session: i32): i32 {
+    const base = session * this.inflightCapacity;
+    for (let i = base; i < base + this.inflightCapacity; i++) if (this.inflightState[i] == INFLIGHT_FREE) return i;
+    return -1;
+  }
+
+  /** Appends a delivery to `session`'s queue. Returns false when the queue is full. */
+  queuePush(session: i32, message: i32, qos: i32, retain: bool, subscriptionId: i32): bool {
+    const length = this.queueLength[session];
+    if (length == this.queueCapacity) return false;
+    const index = session * this.queueCapacity + ((this.queueHead[session] + length) % this.queueCapacity);
+    this.queueMessage[index] = message;
+    this.queueQos[index] = qos;
+    this.queueRetain[index] = retain ? 1 : 0;
+    this.queueSubscriptionId[index] = subscriptionId;
+    this.queueLength[session] = length + 1;
+    return true;
+  }
+
+  /** Absolute index of the oldest queued delivery of `session`, or -1 when empty. */
+  queueFront(session: i32): i32 {
+    if (this.queueLength[session] == 0) return -1;
+    return session * this.queueCapacity + this.queueHead[session];
+  }
+
+  queuePop(session: i32): void {
+    this.queueHead[session] = (this.queueHead[session] + 1) % this.queueCapacity;
+    this.queueLength[session]--;
+  }
+
+  /** True when `session` already holds QoS 2 `packetId` awaiting PUBREL. */
+  incomingHas(session: i32, packetId: i32): bool {
+    const base = session * this.incomingCapacity;
+    for (let i = 0; i < this.incomingCount[session]; i++) if (this.incomingPacketId[base + i] == packetId) return true;
+    return false;
+  }
+
+  /** Records QoS 2 `packetId` until PUBREL. Returns false when all slots are taken. */
+  incomingAdd(session: i32, packetId: i32): bool {
+    const count = this.incomingCount[session];
+    if (count == this.incomingCapacity) return false;
+    this.incomingPacketId[session * this.incomingCapacity + count] = packetId;
+    this.incomingCount[session] = count + 1;
+    return true;
+  }
+
+  /** Forgets QoS 2 `packetId` (PUBREL arrived). Returns false when it was not held. */
+  incomingRemove(session: i32, packetId: i32): bool {
+    const base = session * this.incomingCapacity;
+    const count = this.incomingCount[session];
+    for (let i = 0; i < count; i++) {
+      if (this.incomingPacketId[base + i] != packetId) continue;
+      this.incomingPacketId[base + i] = this.incomingPacketId[base + count - 1];
+      this.incomingCount[session] = count - 1;
+      return true;
+    }
+    return false;
+  }
+}

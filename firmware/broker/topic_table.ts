@@ -1,0 +1,124 @@
+/**
+ * The static topic table: every subscription of every session, in fixed slots sized once.
+ *
+ * A slot holds the owning session, the topic filter's bytes (at most `filterSizeMax`), and the
+ * subscription options (MQTT 5 §3.8.3.1) with its Subscription Identifier. Matching a PUBLISH
+ * walks the slots in use; the walk is bounded by the table's size. A session subscribing again
+ * to the same filter replaces its slot's options (MQTT-3.8.4-3). When the table is full, or a
+ * filter is longer than a slot, `subscribe` says so and the SUBACK carries the failure.
+ */
+import { Span } from "../core/bytes";
+import { topicMatches } from "../codec/topic";
+
+/** `subscribe` result: no free slot (SUBACK 0x97 Quota exceeded in 5.0, 0x80 before). */
+export const TABLE_FULL: i32 = -1;
+/** `subscribe` result: the filter is longer than a slot holds (SUBACK 0x97 / 0x80). */
+export const FILTER_TOO_LONG: i32 = -2;
+
+export class TopicTable {
+  readonly filterSizeMax: i32;
+  /** Owning session, or -1 for a free slot. */
+  readonly session: Int32Array;
+  readonly filterLength: Int32Array;
+  readonly filters: Uint8Array;
+  readonly qos: Uint8Array;
+  readonly noLocal: Uint8Array;
+  readonly retainAsPublished: Uint8Array;
+  readonly retainHandling: Uint8Array;
+  /** MQTT 5 Subscription Identifier, 0 for none. */
+  readonly subscriptionId: Int32Array;
+  /** Whether the last `subscribe` replaced an existing subscription (Retain Handling 1). */
+  existed: bool = false;
+  /** Slots in use, and the most ever. */
+  used: i32 = 0;
+  usedPeak: i32 = 0;
+  /** A span over one slot's filter, reused by `filterOf`. */
+  private readonly view: Span = new Span();
+
+  constructor(slotCount: i32, filterSizeMax: i32) {
+    this.filterSizeMax = filterSizeMax;
+    this.session = new Int32Array(slotCount);
+    this.filterLength = new Int32Array(slotCount);
+    this.filters = new Uint8Array(slotCount * filterSizeMax);
+    this.qos = new Uint8Array(slotCount);
+    this.noLocal = new Uint8Array(slotCount);
+    this.retainAsPublished = new Uint8Array(slotCount);
+    this.retainHandling = new Uint8Array(slotCount);
+    this.subscriptionId = new Int32Array(slotCount);
+    this.session.fill(-1);
+  }
+
+  get slotCount(): i32 {
+    return this.session.length;
+  }
+
+  /** The filter of `slot`, as a span into the table (valid until the slot changes). */
+  filterOf(slot: i32): Span {
+    this.view.set(this.filters, slot * this.filterSizeMax, this.filterLength[slot]);
+    return this.view;
+  }
+
+  /** The slot where `session` subscribes to `filter`, or -1. */
+  find(session: i32, filter: Span): i32 {
+    for (let slot = 0; slot < this.session.length; slot++) {
+      if (this.session[slot] != session || this.filterLength[slot] != filter.length) continue;
+      const base = slot * this.filterSizeMax;
+      let same = true;
+      for (let i = 0; i < filter.length && same; i++) same = this.filters[base + i] == filter.at(i);
+      if (same) return slot;
+    }
+    return -1;
+  }
+
+  /**
+   * Adds or replaces `session`'s subscription to `filter`. Returns the slot, TABLE_FULL or
+   * FILTER_TOO_LONG; `existed` then tells whether it replaced one.
+   */
+  subscribe(session: i32, filter: Span): i32 {
+    if (filter.length > this.filterSizeMax) return FILTER_TOO_LONG;
+    let slot = this.find(session, filter);
+    this.existed = slot >= 0;
+    if (slot < 0) {
+      slot = this.freeSlot();
+      if (slot < 0) return TABLE_FULL;
+      this.session[slot] = session;
+      this.filterLength[slot] = filter.length;
+      bytesCopy(this.filters, slot * this.filterSizeMax, filter.buffer, filter.offset, filter.length);
+      this.used++;
+      if (this.used > this.usedPeak) this.usedPeak = this.used;
+    }
+    return slot;
+  }
+
+  /** Removes `session`'s subscription to `filter`. Returns false when there was none. */
+  unsubscribe(session: i32, filter: Span): bool {
+    const slot = this.find(session, filter);
+    if (slot < 0) return false;
+    this.free(slot);
+    return true;
+  }
+
+  /** Removes every subscription of `session` (clean start, session end). */
+  removeSession(session: i32): void {
+    for (let slot = 0; slot < this.session.length; slot++) if (this.session[slot] == session) this.free(slot);
+  }
+
+  /** The first slot at or after `from` whose filter matches topic `name`, or -1. */
+  nextMatch(name: Span, from: i32): i32 {
+    for (let slot = from; slot < this.session.length; slot++) {
+      if (this.session[slot] >= 0 && topicMatches(this.filterOf(slot), name)) return slot;
+    }
+    return -1;
+  }
+
+  private freeSlot(): i32 {
+    for (let slot = 0; slot < this.session.length; slot++) if (this.session[slot] < 0) return slot;
+    return -1;
+  }
+
+  private free(slot: i32): void {
+    this.session[slot] = -1;
+    this.filterLength[slot] = 0;
+    this.used--;
+  }
+}
