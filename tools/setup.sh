@@ -2,7 +2,8 @@
 # Installs what wrenmq's build and tests need, and nothing when it is already there:
 #   - npm packages, exactly as package-lock.json pins them (npm ci);
 #   - Debian's mosquitto and mosquitto-clients, the real peers the tests and vector capture use
-#     (only as root; otherwise it says what to run).
+#     (only as root; otherwise it says what to run);
+#   - Python's paho-mqtt, another real client the interop tests drive (pip, user-level if not root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: ${missing[*]} missing; as root run: apt-get install ${missing[*]}" >&2
     echo "setup: (vector capture and the interop tests need them)" >&2
   fi
+fi
+
+if ! python3 -c "import paho.mqtt.client" >/dev/null 2>&1; then
+  echo "setup: pip install paho-mqtt"
+  python3 -m pip install --quiet --disable-pip-version-check paho-mqtt==2.1.0 \
+    || python3 -m pip install --quiet --disable-pip-version-check --user paho-mqtt==2.1.0 \
+    || echo "setup: paho-mqtt missing; run: python3 -m pip install paho-mqtt==2.1.0" >&2
 fi
