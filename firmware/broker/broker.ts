@@ -21,7 +21,7 @@
  * - a delivery larger than the client's Maximum Packet Size: dropped (MQTT-3.1.2-25);
  * - packet larger than ours: refused with 0x95 and the connection closed (MQTT-3.1.2-24).
  */
-import { Span, Writer, varintSize } from "../core/bytes";
+import { Span, Writer } from "../core/bytes";
 import { ERR_PROTOCOL_VERSION, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
 import {
@@ -39,6 +39,7 @@ import { DisconnectRepr, disconnectEncode } from "../codec/disconnect";
 import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
+import { Deliveries } from "./deliveries";
 import { topicMatches } from "../codec/topic";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
@@ -49,8 +50,8 @@ import {
   CONTROL_SIZE, Connections,
 } from "./connections";
 import {
-  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DROP_EXPIRED, COUNTER_DROP_POOL_FULL,
-  COUNTER_DROP_QUEUE_FULL, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_RECEIVED, COUNTER_MESSAGES_SENT,
+  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DROP_POOL_FULL,
+  COUNTER_DROP_QUEUE_FULL, COUNTER_MESSAGES_RECEIVED,
   COUNTER_REFUSED_CONNECTIONS, COUNTER_PROTOCOL_ERRORS, EVENT_CLOSE,
 } from "./counters";
 
@@ -84,20 +85,24 @@ export class Broker {
   private eventHead: i32 = 0;
   private eventLength: i32 = 0;
   private assignedIdCounter: i32 = 0;
-  /** Where each connection's resend of in-flight deliveries stands, or -1 when none is due. */
-  private readonly resendFrom: Int32Array;
+  private readonly deliveries: Deliveries;
 
   constructor(limits: Limits) {
-    this.limits = limits;
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
-    this.connections = new Connections(slots);
-    this.sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
+    const connections = new Connections(slots);
+    const sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
       limits.inflightCountMax, limits.incomingCountMax);
-    this.topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
     const chunks = ((limits.messageBytesMax + MESSAGE_CHUNK_SIZE - 1) / MESSAGE_CHUNK_SIZE) | 0;
-    this.pool = new MessagePool(limits.messageCountMax, chunks);
+    const pool = new MessagePool(limits.messageCountMax, chunks);
+    const counters = new Int32Array(COUNTER_COUNT);
+    this.limits = limits;
+    this.connections = connections;
+    this.sessions = sessions;
+    this.pool = pool;
+    this.counters = counters;
+    this.deliveries = new Deliveries(pool, sessions, connections, counters);
+    this.topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
     this.retained = new RetainedTable(limits.retainedCountMax);
-    this.counters = new Int32Array(COUNTER_COUNT);
     this.packet = new PacketRepr(limits);
     this.connack = new ConnackRepr(new PropertiesRepr(8));
     this.ack = new AckRepr(new PropertiesRepr(1));
@@ -107,8 +112,6 @@ export class Broker {
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
     this.events = new Int32Array(slots * 2);
-    this.resendFrom = new Int32Array(slots);
-    this.resendFrom.fill(-1);
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -117,7 +120,7 @@ export class Broker {
   open(nowMs: i32): i32 {
     const slot = this.connections.open(nowMs);
     if (slot < 0) this.counters[COUNTER_REFUSED_CONNECTIONS]++;
-    else this.resendFrom[slot] = -1;
+    else this.deliveries.resendFrom[slot] = -1;
     return slot;
   }
 
@@ -155,8 +158,9 @@ export class Broker {
     let written = this.controlDrain(slot, target, offset, capacity);
     if (connections.state[slot] != CONNECTION_CONNECTED) return written;
     const session = connections.session[slot];
-    if (this.resendFrom[slot] >= 0) written += this.resend(slot, session, target, offset + written, capacity - written);
-    if (this.resendFrom[slot] < 0) written += this.deliver(slot, session, nowMs, target, offset + written, capacity - written);
+    const deliveries = this.deliveries;
+    if (deliveries.resendFrom[slot] >= 0) written += deliveries.resend(slot, session, target, offset + written, capacity - written);
+    if (deliveries.resendFrom[slot] < 0) written += deliveries.deliver(slot, session, nowMs, target, offset + written, capacity - written);
     this.counters[COUNTER_BYTES_SENT] += written;
     return written;
   }
@@ -318,7 +322,7 @@ export class Broker {
     }
     const written = connackEncode(connack, connections.control, connections.controlEnd(slot));
     connections.controlCommit(slot, written);
-    if (sessionPresent && sessions.inflightCount[session] > 0) this.resendFrom[slot] = 0;
+    if (sessionPresent && sessions.inflightCount[session] > 0) this.deliveries.resendFrom[slot] = 0;
   }
 
   private onPublish(slot: i32, nowMs: i32): void {
@@ -529,139 +533,11 @@ export class Broker {
     if (connection >= 0) this.connections.markWritable(connection);
   }
 
-  /** Encodes queued deliveries of `session` while the client's window and `capacity` allow. */
-  private deliver(slot: i32, session: i32, nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
-    const sessions = this.sessions;
-    const pool = this.pool;
-    const connections = this.connections;
-    const window = sessions.inflightCapacity < connections.clientReceiveMax[slot] ? sessions.inflightCapacity : connections.clientReceiveMax[slot];
-    let written: i32 = 0;
-    let index = sessions.queueFront(session);
-    while (index >= 0) {
-      const message = sessions.queueMessage[index];
-      const qos: i32 = sessions.queueQos[index];
-      if (qos > 0 && sessions.inflightCount[session] >= window) break;
-      const remaining = this.expiryRemaining(message, nowMs);
-      if (remaining == 0) {
-        this.counters[COUNTER_DROP_EXPIRED]++;
-      } else {
-        const size = this.publishLength(slot, message, qos, sessions.queueSubscriptionId[index], remaining);
-        const clientMax = connections.clientPacketSizeMax[slot];
-        if (clientMax > 0 && size > clientMax) {
-          this.counters[COUNTER_DROP_TOO_LARGE]++; // MQTT-3.1.2-25: discard, as if sent
-        } else {
-          if (size > capacity - written) break;
-          let packetId: i32 = 0;
-          if (qos > 0) {
-            packetId = sessions.packetIdNext(session);
-            const flight = sessions.inflightFree(session);
-            sessions.inflightState[flight] = INFLIGHT_PUBLISHED;
-            sessions.inflightMessage[flight] = message;
-            sessions.inflightPacketId[flight] = packetId;
-            sessions.inflightQos[flight] = qos;
-            sessions.inflightCount[session]++;
-            pool.retainReference(message);
-          }
-          written += this.publishEncode(slot, message, qos, false, sessions.queueRetain[index] != 0, packetId,
-            sessions.queueSubscriptionId[index], remaining, target, offset + written);
-          this.counters[COUNTER_MESSAGES_SENT]++;
-        }
-      }
-      pool.release(message);
-      sessions.queuePop(session);
-      index = sessions.queueFront(session);
-    }
-    return written;
-  }
 
-  /** Sends again what was in flight when the session's previous connection ended (MQTT-4.4.0-1). */
-  private resend(slot: i32, session: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
-    const sessions = this.sessions;
-    const base = session * sessions.inflightCapacity;
-    let written: i32 = 0;
-    let i = this.resendFrom[slot];
-    for (; i < sessions.inflightCapacity; i++) {
-      const index = base + i;
-      const state: i32 = sessions.inflightState[index];
-      if (state == INFLIGHT_FREE) continue;
-      const packetId = sessions.inflightPacketId[index];
-      if (state == INFLIGHT_RELEASED) {
-        if (capacity - written < 4) break;
-        written += this.ackEncodeInto(slot, PUBREL, packetId, 0, target, offset + written);
-        continue;
-      }
-      const message = sessions.inflightMessage[index];
-      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, -1);
-      if (size > capacity - written) break;
-      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, -1, target, offset + written);
-    }
-    this.resendFrom[slot] = i < sessions.inflightCapacity ? i : -1;
-    return written;
-  }
 
-  /** Seconds of Message Expiry left (≥ 1), -1 when the message has none, 0 when it has expired. */
-  private expiryRemaining(message: i32, nowMs: i32): i32 {
-    const expiry = this.pool.expirySeconds[message];
-    if (expiry < 0) return -1;
-    const elapsed = (((nowMs - this.pool.receivedAtMs[message]) | 0) / 1000) | 0;
-    return elapsed >= expiry ? 0 : expiry - elapsed;
-  }
 
-  private publishPropertiesLength(message: i32, subscriptionId: i32, expiry: i32): i32 {
-    let length = this.pool.propertiesLength[message];
-    if (expiry > 0) length += 5;
-    if (subscriptionId > 0) length += 1 + varintSize(subscriptionId);
-    return length;
-  }
 
-  private publishLength(slot: i32, message: i32, qos: i32, subscriptionId: i32, expiry: i32): i32 {
-    const pool = this.pool;
-    let remaining = 2 + pool.topicLength[message] + pool.payloadLength[message] + (qos > 0 ? 2 : 0);
-    if (this.connections.version[slot] == MQTT_5) {
-      const properties = this.publishPropertiesLength(message, subscriptionId, expiry);
-      remaining += varintSize(properties) + properties;
-    }
-    return 1 + varintSize(remaining) + remaining;
-  }
 
-  /** Writes one PUBLISH of `message` at `target[offset ..)`; the caller checked the room. */
-  private publishEncode(slot: i32, message: i32, qos: i32, dup: bool, retain: bool, packetId: i32, subscriptionId: i32,
-    expiry: i32, target: Uint8Array, offset: i32): i32 {
-    const pool = this.pool;
-    const writer = this.writer;
-    const v5 = this.connections.version[slot] == MQTT_5;
-    const total = this.publishLength(slot, message, qos, subscriptionId, expiry);
-    const topicLength = pool.topicLength[message];
-    const propertiesLength = pool.propertiesLength[message];
-    const payloadLength = pool.payloadLength[message];
-    writer.reset(target, offset);
-    writer.u8((PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0));
-    let remaining = 2 + topicLength + payloadLength + (qos > 0 ? 2 : 0);
-    const properties = v5 ? this.publishPropertiesLength(message, subscriptionId, expiry) : 0;
-    if (v5) remaining += varintSize(properties) + properties;
-    writer.varint(remaining);
-    writer.u16(topicLength);
-    pool.read(message, 0, topicLength, target, writer.position);
-    writer.position += topicLength;
-    if (qos > 0) writer.u16(packetId);
-    if (v5) {
-      writer.varint(properties);
-      if (expiry > 0) {
-        writer.u8(MESSAGE_EXPIRY_INTERVAL);
-        writer.u32(expiry);
-      }
-      pool.read(message, topicLength, propertiesLength, target, writer.position);
-      writer.position += propertiesLength;
-      if (subscriptionId > 0) {
-        writer.u8(SUBSCRIPTION_IDENTIFIER);
-        writer.varint(subscriptionId);
-      }
-    }
-    pool.read(message, topicLength + propertiesLength, payloadLength, target, writer.position);
-    writer.position += payloadLength;
-    assert(writer.position == offset + total, "Broker.publishEncode: length");
-    return total;
-  }
 
   // ---- sessions and messages --------------------------------------------------------------------
 
