@@ -28,7 +28,7 @@ build: wasm espruino ## Build the WASM and the Espruino targets
 wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm build/wasm/wrenmq-broker.wasm ## asc: release -O3, -O3s and the checked build
 
 build/wasm/wrenmq-broker.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
-	$(ASC) firmware/platform/wasm/broker.ts --target release $(HEAP_TOP) --outFile $@
+	$(ASC) firmware/platform/wasm/broker.ts --target release $(HEAP_TOP) --initialMemory 2048 --maximumMemory 2048 --outFile $@
 
 build/wasm/wrenmq.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
 	$(ASC) firmware/platform/wasm/main.ts --target release $(HEAP_TOP) --outFile $@

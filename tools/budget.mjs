@@ -44,4 +44,25 @@ for (const file of boards) {
   const windows = 2 * limits.packetSizeMax;
   console.log(`  ${board.name.padEnd(12)} ${board.platform.padEnd(9)} ${String(limits.packetSizeMax).padStart(8)} ${String(limits.propertyCountMax).padStart(6)} ${String(limits.topicFilterCountMax).padStart(8)} ${kb(windows).padStart(10)} ${kb(total - windows).padStart(9)} ${kb(total).padStart(10)}`);
 }
-console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs).");
+console.log("\nBroker per board (every table: connections, sessions with their queues and in-flight windows,");
+console.log("topic table, message pool, retained table, plus the codec), measured the same way");
+console.log(`  ${"board".padEnd(12)} ${"conns".padStart(6)} ${"sessions".padStart(8)} ${"subs".padStart(6)} ${"queue".padStart(6)} ${"msgs".padStart(6)} ${"msg bytes".padStart(10)} ${"total".padStart(10)} ${"per conn+session".padStart(17)}`);
+const LIMIT_IDS = (await import("./gateway/host.mjs")).LIMIT_IDS;
+function measureBroker(limits) {
+  const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq-broker.wasm", root)));
+  const instance = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error("abort"); } } });
+  const { limitSet, init, heapTop } = instance.exports;
+  for (const [name, value] of Object.entries(limits)) limitSet(LIMIT_IDS[name], Number(value));
+  const before = heapTop.value;
+  const status = init();
+  if (status !== 0) throw new Error(`broker init refused the limits (${status})`);
+  return heapTop.value - before;
+}
+for (const file of boards) {
+  const board = JSON.parse(readFileSync(new URL(`boards/${file}`, root)));
+  const l = board.limits;
+  const total = measureBroker(l);
+  const more = measureBroker({ ...l, connectionCountMax: l.connectionCountMax + 1, sessionCountMax: l.sessionCountMax + 1 });
+  console.log(`  ${board.name.padEnd(12)} ${String(l.connectionCountMax).padStart(6)} ${String(l.sessionCountMax).padStart(8)} ${String(l.subscriptionCountMax).padStart(6)} ${String(l.queueCountMax).padStart(6)} ${String(l.messageCountMax).padStart(6)} ${String(l.messageBytesMax).padStart(10)} ${kb(total).padStart(10)} ${`${more - total} B`.padStart(17)}`);
+}
+console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs, test/broker_alloc.test.mjs).");
