@@ -40,6 +40,7 @@ import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
+import { ACCESS_READ, ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { topicMatches } from "../codec/topic";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
@@ -52,7 +53,7 @@ import {
 import {
   COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DROP_POOL_FULL,
   COUNTER_DROP_QUEUE_FULL, COUNTER_MESSAGES_RECEIVED,
-  COUNTER_REFUSED_CONNECTIONS, COUNTER_PROTOCOL_ERRORS, EVENT_CLOSE,
+  COUNTER_DENIED, COUNTER_REFUSED_CONNECTIONS, COUNTER_PROTOCOL_ERRORS, EVENT_CLOSE,
 } from "./counters";
 
 /** Connection slots beyond `connectionCountMax`, so a client over the limit still gets its CONNACK refusal. */
@@ -60,6 +61,7 @@ const REFUSAL_SLOTS: i32 = 4;
 
 export class Broker {
   readonly limits: Limits;
+  readonly security: Security;
   readonly connections: Connections;
   readonly sessions: Sessions;
   readonly topics: TopicTable;
@@ -87,7 +89,7 @@ export class Broker {
   private assignedIdCounter: i32 = 0;
   private readonly deliveries: Deliveries;
 
-  constructor(limits: Limits) {
+  constructor(limits: Limits, security: Security) {
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
     const connections = new Connections(slots);
     const sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
@@ -96,6 +98,7 @@ export class Broker {
     const pool = new MessagePool(limits.messageCountMax, chunks);
     const counters = new Int32Array(COUNTER_COUNT);
     this.limits = limits;
+    this.security = security;
     this.connections = connections;
     this.sessions = sessions;
     this.pool = pool;
@@ -271,6 +274,8 @@ export class Broker {
       serverKeepAlive = true;
     }
     if (this.connected >= this.limits.connectionCountMax) return this.refuseConnect(slot, 3, 0x97);
+    const verdict = this.security.authenticate(slot, clientId, connect.usernameFlag, connect.username, connect.passwordFlag, connect.password);
+    if (verdict != 0) return this.refuseConnect(slot, verdict == 0x86 ? 4 : 5, verdict); // MQTT-3.2.2 return codes 4, 5
 
     const sessions = this.sessions;
     let session = sessions.find(clientId);
@@ -334,6 +339,13 @@ export class Broker {
     if (publish.retain && !this.limits.retainAvailable) return this.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
     this.counters[COUNTER_MESSAGES_RECEIVED]++;
     const qos = publish.qos;
+    if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_WRITE, publish.topic)) {
+      // Refused by the ACL: not routed; acknowledged with 0x87 in 5.0, silently in 3.x (as Mosquitto).
+      this.counters[COUNTER_DENIED]++;
+      if (qos == 2) this.sessions.incomingAdd(session, publish.packetId);
+      if (qos > 0) this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x87);
+      return;
+    }
     if (qos == 2 && this.sessions.incomingHas(session, publish.packetId)) {
       return this.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
     }
@@ -407,6 +419,9 @@ export class Broker {
       let code = entry.qos;
       if (filterIsShared(filter)) {
         code = v5 ? 0x9e : 0x80; // shared subscriptions are not offered (CONNACK says so)
+      } else if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_SUBSCRIBE, filter)) {
+        code = v5 ? 0x87 : 0x80;
+        this.counters[COUNTER_DENIED]++;
       } else {
         const table = topics.subscribe(session, filter);
         if (table < 0) {
@@ -490,7 +505,8 @@ export class Broker {
     let slot = topics.nextMatch(name, 0);
     while (slot >= 0) {
       const session = topics.session[slot];
-      if (!(topics.noLocal[slot] != 0 && session == publisher)) {
+      if (!(topics.noLocal[slot] != 0 && session == publisher) &&
+        this.security.authorize(sessions.clientIdOf(session), ACCESS_READ, name)) {
         const connection = sessions.connection[session];
         const subscriptionQos: i32 = topics.qos[slot];
         const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
@@ -523,6 +539,7 @@ export class Broker {
       pool.read(message, 0, pool.topicLength[message], this.scratch, 0);
       this.topicSpan.set(this.scratch, 0, pool.topicLength[message]);
       if (!topicMatches(filter, this.topicSpan)) continue;
+      if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_READ, this.topicSpan)) continue;
       const messageQos: i32 = pool.qos[message];
       const subscriptionQos: i32 = this.topics.qos[table];
       const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;

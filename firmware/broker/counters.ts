@@ -19,7 +19,9 @@ export const COUNTER_DROP_POOL_FULL: i32 = 7;
 export const COUNTER_DROP_TOO_LARGE: i32 = 8;
 /** Deliveries dropped because their Message Expiry Interval had passed. */
 export const COUNTER_DROP_EXPIRED: i32 = 9;
-export const COUNTER_COUNT: i32 = 10;
+/** PUBLISH and SUBSCRIBE refused by the ACL. */
+export const COUNTER_DENIED: i32 = 10;
+export const COUNTER_COUNT: i32 = 11;
 
 /** Event: close the socket of the slot once `output` has nothing more for it. */
 export const EVENT_CLOSE: i32 = 1;

@@ -1,13 +1,25 @@
-// The Node host of the WASM broker core: sockets in, sockets out, nothing else. It owns the
-// listeners and the timers; the core owns every MQTT decision.
+// The Node host of the WASM broker core: sockets in, sockets out, security answers — nothing
+// else. It owns the listeners (TCP, TLS, WebSocket) and the timers; the core owns every MQTT
+// decision.
 //
 // Batching (DESIGN.md §6): one crossing into WASM per socket read (more only when a read is
 // larger than the receive window, or when the core pauses input until its acknowledgements
-// are collected), and everything bound for one socket gathered into one write per turn of
-// the event loop. Unconsumed bytes (a packet split across reads) stay here, in `pending`.
+// are collected), and everything bound for one socket gathered into one write per turn of the
+// event loop. Unconsumed bytes (a packet split across reads) stay here, in `pending`.
+//
+// Security: the core asks through two imports. `authenticate` checks a CONNECT against
+// allow_anonymous and the password file (hashing is Node's crypto: see passwords.mjs for why it
+// lives here); with use_identity_as_username the TLS client certificate's CN is the user name.
+// `authorize` checks a topic against the ACL for the client id's identity.
 import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import tls from "node:tls";
 import { performance } from "node:perf_hooks";
+import { WebSocketServer } from "ws";
+import { verifyPassword } from "./passwords.mjs";
+import { aclCheck } from "./acl.mjs";
 
 export const LIMIT_IDS = {
   packetSizeMax: 1, propertyCountMax: 2, topicFilterCountMax: 3, connectionCountMax: 4, sessionCountMax: 5,
@@ -16,68 +28,107 @@ export const LIMIT_IDS = {
   keepAliveMaxSeconds: 16, retainAvailable: 17,
 };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
-  "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired"];
+  "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied"];
 const EVENT_CLOSE = 1;
 const POLL_INTERVAL_MS = 250;
+const ACCESS_NAMES = { 1: "read", 2: "write", 4: "subscribe" };
+const REASON_BAD_CREDENTIALS = 0x86;
+const REASON_NOT_AUTHORIZED = 0x87;
 
 const nowMs = () => performance.now() | 0;
+const utf8 = new TextDecoder();
 
 export class BrokerHost {
-  /** `limits`: { name: value } with names from LIMIT_IDS (a board profile's `limits`). */
-  constructor({ wasm = new URL("../../build/wasm/wrenmq-broker.wasm", import.meta.url), limits = {} } = {}) {
+  /**
+   * `limits`: { name: value } with names from LIMIT_IDS (a board profile's `limits`).
+   * `security`: { allowAnonymous = true, passwords: Map | null, acl: object | null }.
+   */
+  constructor({ wasm = new URL("../../build/wasm/wrenmq-broker.wasm", import.meta.url), limits = {}, security = {} } = {}) {
+    this.allowAnonymous = security.allowAnonymous ?? true;
+    this.passwords = security.passwords ?? null;
+    this.acl = security.acl ?? null;
+    this.identities = new Map(); // client id -> { clientId, username }
+    this.links = new Map(); // slot -> link
     const module = new WebAssembly.Module(readFileSync(wasm));
-    const instance = new WebAssembly.Instance(module, { env: { abort: (m, f, l, c) => { throw new Error(`wasm abort at ${l}:${c}`); } } });
-    this.core = instance.exports;
+    const env = {
+      abort: (m, f, line, column) => { throw new Error(`wasm abort at ${line}:${column}`); },
+      authenticate: (...args) => this.authenticate(...args),
+      authorize: (...args) => this.authorize(...args),
+    };
+    this.core = new WebAssembly.Instance(module, { env }).exports;
     for (const [name, value] of Object.entries(limits)) {
       const id = LIMIT_IDS[name];
       if (id === undefined) throw new Error(`unknown limit ${name}`);
       this.core.limitSet(id, typeof value === "boolean" ? Number(value) : value);
     }
+    const asksAtConnect = !this.allowAnonymous || this.passwords !== null || this.acl !== null;
+    this.core.securityUse(asksAtConnect ? 1 : 0, this.acl !== null ? 1 : 0);
     const status = this.core.init();
     if (status !== 0) throw new Error(`the broker refused its limits (limitsCheck rule ${-status})`);
-    const memory = this.core.memory.buffer; // initialMemory == maximumMemory: never detaches
+    this.memory = this.core.memory.buffer; // initialMemory == maximumMemory: never detaches
     this.rxSize = this.core.rxSize();
-    this.rx = new Uint8Array(memory, this.core.rxPointer(), this.rxSize);
-    this.tx = new Uint8Array(memory, this.core.txPointer(), this.rxSize);
-    this.sockets = new Map(); // slot -> { socket, pending: Buffer|null, out: Buffer[], closing }
+    this.rx = new Uint8Array(this.memory, this.core.rxPointer(), this.rxSize);
+    this.tx = new Uint8Array(this.memory, this.core.txPointer(), this.rxSize);
     this.servers = [];
     this.flushQueued = false;
     this.timer = setInterval(() => this.tick(), POLL_INTERVAL_MS);
     this.timer.unref();
   }
 
-  /** Starts a TCP listener; resolves with the bound address. */
-  listen(port, host = "127.0.0.1") {
-    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+  // ---- listeners ------------------------------------------------------------------------------
+
+  /**
+   * Starts a listener; resolves with its bound address. `tls`: { cert, key, ca, requestCert,
+   * useIdentityAsUsername } (PEM contents). `protocol`: "mqtt" or "websockets".
+   */
+  async listen({ port = 1883, host = "127.0.0.1", protocol = "mqtt", tls: tlsOptions = null } = {}) {
+    let server;
+    const options = tlsOptions && {
+      cert: tlsOptions.cert, key: tlsOptions.key, ca: tlsOptions.ca,
+      requestCert: Boolean(tlsOptions.requestCert || tlsOptions.useIdentityAsUsername),
+      rejectUnauthorized: Boolean(tlsOptions.requestCert),
+    };
+    const identityFromCertificate = Boolean(tlsOptions?.useIdentityAsUsername);
+    if (protocol === "websockets") {
+      server = options ? https.createServer(options) : http.createServer();
+      const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false) });
+      wss.on("connection", (ws, request) => this.accept(webSocketLink(ws, request.socket, identityFromCertificate)));
+    } else if (options) {
+      server = tls.createServer(options, (socket) => this.accept(socketLink(socket, identityFromCertificate)));
+    } else {
+      server = net.createServer({ noDelay: true }, (socket) => this.accept(socketLink(socket, false)));
+    }
     this.servers.push(server);
-    return new Promise((resolve, reject) => {
+    await new Promise((resolve, reject) => {
       server.once("error", reject);
-      server.listen(port, host, () => resolve(server.address()));
+      server.listen(port, host, resolve);
     });
+    return server.address();
   }
 
-  accept(socket) {
+  accept(link) {
     const slot = this.core.open(nowMs());
     if (slot < 0) {
-      socket.destroy(); // counted by the core as a refused connection
+      link.destroy(); // counted by the core as a refused connection
       return;
     }
-    const entry = { socket, pending: null, out: [], closing: false };
-    this.sockets.set(slot, entry);
-    socket.on("data", (chunk) => this.receive(slot, entry, chunk));
-    socket.on("error", () => {}); // 'close' follows
-    socket.on("close", () => {
-      if (this.sockets.get(slot) !== entry) return;
-      this.sockets.delete(slot);
+    link.slot = slot;
+    this.links.set(slot, link);
+    link.onData = (chunk) => this.receive(slot, link, chunk);
+    link.onClose = () => {
+      if (this.links.get(slot) !== link) return;
+      this.links.delete(slot);
       this.core.closed(slot, nowMs());
       this.afterCore();
-    });
+    };
   }
 
-  receive(slot, entry, chunk) {
-    if (entry.closing) return;
-    let data = entry.pending ? Buffer.concat([entry.pending, chunk]) : chunk;
-    entry.pending = null;
+  // ---- bytes in, bytes out ---------------------------------------------------------------------
+
+  receive(slot, link, chunk) {
+    if (link.closing) return;
+    const data = link.pending ? Buffer.concat([link.pending, chunk]) : chunk;
+    link.pending = null;
     let offset = 0;
     while (offset < data.length) {
       const length = Math.min(this.rxSize, data.length - offset);
@@ -86,19 +137,19 @@ export class BrokerHost {
       offset += used;
       // Short of `length`: the last packet is incomplete, or input paused until the slot's
       // acknowledgements are collected. Collecting nothing means the former: wait for bytes.
-      if (used < length && this.collect(slot, entry) === 0) break;
+      if (used < length && this.collect(slot, link) === 0) break;
     }
-    if (offset < data.length) entry.pending = Buffer.from(data.subarray(offset));
+    if (offset < data.length) link.pending = Buffer.from(data.subarray(offset));
     this.afterCore();
   }
 
   /** Moves everything the core has for `slot` into its write list. Returns the byte count. */
-  collect(slot, entry) {
+  collect(slot, link) {
     let total = 0;
     for (;;) {
       const length = this.core.output(slot, nowMs());
       if (length === 0) break;
-      entry.out.push(Buffer.from(this.tx.subarray(0, length))); // copy out before the next call reuses tx
+      link.out.push(Buffer.from(this.tx.subarray(0, length))); // copied: the next call reuses tx
       total += length;
     }
     return total;
@@ -107,15 +158,14 @@ export class BrokerHost {
   /** After any call into the core: collect output for writable slots, act on events, flush once per turn. */
   afterCore() {
     for (let slot = this.core.nextWritable(); slot >= 0; slot = this.core.nextWritable()) {
-      const entry = this.sockets.get(slot);
-      if (entry) this.collect(slot, entry);
+      const link = this.links.get(slot);
+      if (link) this.collect(slot, link);
     }
     for (let event = this.core.nextEvent(); event >= 0; event = this.core.nextEvent()) {
-      const slot = event & 0xffffff;
-      const entry = this.sockets.get(slot);
-      if (entry && event >>> 24 === EVENT_CLOSE) {
-        this.collect(slot, entry);
-        entry.closing = true;
+      const link = this.links.get(event & 0xffffff);
+      if (link && event >>> 24 === EVENT_CLOSE) {
+        this.collect(link.slot, link);
+        link.closing = true;
       }
     }
     if (!this.flushQueued) {
@@ -126,12 +176,12 @@ export class BrokerHost {
 
   flush() {
     this.flushQueued = false;
-    for (const entry of this.sockets.values()) {
-      if (entry.out.length > 0) {
-        entry.socket.write(entry.out.length === 1 ? entry.out[0] : Buffer.concat(entry.out));
-        entry.out = [];
+    for (const link of this.links.values()) {
+      if (link.out.length > 0) {
+        link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
+        link.out = [];
       }
-      if (entry.closing && !entry.socket.writableEnded) entry.socket.end();
+      if (link.closing) link.end();
     }
   }
 
@@ -140,13 +190,82 @@ export class BrokerHost {
     this.afterCore();
   }
 
+  // ---- security ---------------------------------------------------------------------------------
+
+  text(pointer, length) {
+    return utf8.decode(new Uint8Array(this.memory, pointer, length));
+  }
+
+  authenticate(slot, clientIdPointer, clientIdLength, usernamePointer, usernameLength, passwordPointer, passwordLength) {
+    const clientId = this.text(clientIdPointer, clientIdLength);
+    const link = this.links.get(slot);
+    let username = usernameLength >= 0 ? this.text(usernamePointer, usernameLength) : null;
+    if (link?.certificateName) {
+      username = link.certificateName; // use_identity_as_username: the certificate vouches, no password asked
+    } else if (link?.identityRequired) {
+      return REASON_NOT_AUTHORIZED; // a listener that takes identities from certificates got none
+    } else if (username === null) {
+      if (!this.allowAnonymous) return REASON_NOT_AUTHORIZED;
+    } else if (this.passwords !== null) {
+      const entry = this.passwords.get(username);
+      const password = Buffer.from(new Uint8Array(this.memory, passwordPointer, Math.max(passwordLength, 0)));
+      if (!entry || passwordLength < 0 || !verifyPassword(entry, password)) return REASON_BAD_CREDENTIALS;
+    }
+    this.identities.set(clientId, { clientId, username });
+    return 0;
+  }
+
+  authorize(clientIdPointer, clientIdLength, access, topicPointer, topicLength) {
+    const clientId = this.text(clientIdPointer, clientIdLength);
+    const identity = this.identities.get(clientId) ?? { clientId, username: null };
+    return aclCheck(this.acl, identity, this.text(topicPointer, topicLength), ACCESS_NAMES[access]) ? 1 : 0;
+  }
+
   counters() {
     return Object.fromEntries(COUNTERS.map((name, index) => [name, this.core.counter(index) >>> 0]));
   }
 
   async close() {
     clearInterval(this.timer);
-    for (const entry of this.sockets.values()) entry.socket.destroy();
+    for (const link of this.links.values()) link.destroy();
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
   }
+}
+
+/** The common name of a verified TLS client certificate, or null. */
+function certificateName(socket) {
+  if (!(socket instanceof tls.TLSSocket) || !socket.authorized) return null;
+  return socket.getPeerCertificate()?.subject?.CN ?? null;
+}
+
+/** A TCP or TLS socket as a link. */
+function socketLink(socket, identityFromCertificate) {
+  const link = {
+    slot: -1, pending: null, out: [], closing: false, onData: null, onClose: null,
+    identityRequired: identityFromCertificate,
+    certificateName: identityFromCertificate ? certificateName(socket) : null,
+    write: (data) => socket.write(data),
+    end: () => { if (!socket.writableEnded) socket.end(); },
+    destroy: () => socket.destroy(),
+  };
+  socket.on("data", (chunk) => link.onData?.(chunk));
+  socket.on("error", () => {}); // 'close' follows
+  socket.on("close", () => link.onClose?.());
+  return link;
+}
+
+/** A WebSocket (subprotocol "mqtt") as a link: binary frames carry the byte stream. */
+function webSocketLink(ws, socket, identityFromCertificate) {
+  const link = {
+    slot: -1, pending: null, out: [], closing: false, onData: null, onClose: null,
+    identityRequired: identityFromCertificate,
+    certificateName: identityFromCertificate ? certificateName(socket) : null,
+    write: (data) => ws.send(data),
+    end: () => ws.close(),
+    destroy: () => ws.terminate(),
+  };
+  ws.on("message", (data) => link.onData?.(Buffer.isBuffer(data) ? data : Buffer.from(data)));
+  ws.on("error", () => {});
+  ws.on("close", () => link.onClose?.());
+  return link;
 }

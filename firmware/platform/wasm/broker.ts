@@ -6,6 +6,44 @@
  */
 import { Limits, brokerLimitsCheck, limitSet as limitsSet } from "../../limits";
 import { Broker } from "../../broker/broker";
+import { Span } from "../../core/bytes";
+import { Security } from "../../hal/security";
+
+// The host's answers (tools/gateway/host.mjs): strings cross as (pointer, length) into memory.
+@external("env", "authenticate")
+declare function hostAuthenticate(slot: i32, clientId: usize, clientIdLength: i32, username: usize, usernameLength: i32,
+  password: usize, passwordLength: i32): i32;
+@external("env", "authorize")
+declare function hostAuthorize(clientId: usize, clientIdLength: i32, access: i32, topic: usize, topicLength: i32): i32;
+
+function pointerOf(span: Span): usize {
+  return span.buffer.dataStart + <usize>span.offset;
+}
+
+/** Asks the host; only installed when the host has a password file or an ACL (`securityUse`). */
+class HostSecurity extends Security {
+  authenticateOn: bool = false;
+  authorizeOn: bool = false;
+
+  authenticate(slot: i32, clientId: Span, hasUsername: bool, username: Span, hasPassword: bool, password: Span): i32 {
+    if (!this.authenticateOn) return 0;
+    return hostAuthenticate(slot, pointerOf(clientId), clientId.length, pointerOf(username), hasUsername ? username.length : -1,
+      pointerOf(password), hasPassword ? password.length : -1);
+  }
+
+  authorize(clientId: Span, access: i32, topic: Span): bool {
+    if (!this.authorizeOn) return true;
+    return hostAuthorize(pointerOf(clientId), clientId.length, access, pointerOf(topic), topic.length) != 0;
+  }
+}
+
+const security: HostSecurity = new HostSecurity();
+
+/** Before `init`: whether to ask the host about CONNECTs (password file, anonymous rules) and about topics (ACL). */
+export function securityUse(authenticate: i32, authorize: i32): void {
+  security.authenticateOn = authenticate != 0;
+  security.authorizeOn = authorize != 0;
+}
 
 const limits: Limits = new Limits();
 let broker: Broker | null = null;
@@ -23,7 +61,7 @@ export function init(): i32 {
   if (check != 0) return check;
   rx = new Uint8Array(limits.packetSizeMax);
   tx = new Uint8Array(limits.packetSizeMax);
-  broker = new Broker(limits);
+  broker = new Broker(limits, security);
   return 0;
 }
 
