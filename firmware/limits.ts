@@ -65,6 +65,8 @@ export class Limits {
   keepAliveMaxSeconds: i32 = 0;
   /** Whether retained messages are kept (retain_available). */
   retainAvailable: bool = true;
+  /** Seconds between $SYS updates (sys_interval); 0 turns them off. */
+  sysIntervalSeconds: i32 = 10;
 
   /** Sets the limits a host passes in (from a board profile). Returns 0, or limitsCheck's complaint. */
   configure(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
@@ -113,6 +115,7 @@ export const LIMIT_RETAINED_COUNT_MAX: i32 = 14;
 export const LIMIT_CONNECT_TIMEOUT_MS: i32 = 15;
 export const LIMIT_KEEP_ALIVE_MAX_SECONDS: i32 = 16;
 export const LIMIT_RETAIN_AVAILABLE: i32 = 17;
+export const LIMIT_SYS_INTERVAL_SECONDS: i32 = 18;
 
 /** Sets limit `id` to `value`. Returns false for an unknown id. */
 export function limitSet(limits: Limits, id: i32, value: i32): bool {
@@ -134,6 +137,7 @@ export function limitSet(limits: Limits, id: i32, value: i32): bool {
     case LIMIT_CONNECT_TIMEOUT_MS: limits.connectTimeoutMs = value; break;
     case LIMIT_KEEP_ALIVE_MAX_SECONDS: limits.keepAliveMaxSeconds = value; break;
     case LIMIT_RETAIN_AVAILABLE: limits.retainAvailable = value != 0; break;
+    case LIMIT_SYS_INTERVAL_SECONDS: limits.sysIntervalSeconds = value; break;
     default: return false;
   }
   return true;

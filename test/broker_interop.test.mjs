@@ -210,6 +210,31 @@ for (const startBroker of [startWrenmq, startMosquitto]) {
   });
 }
 
+describe("wrenmq $SYS", () => {
+  test("$SYS reports clients, messages and table use every sys_interval; '#' does not see it (MQTT-4.7.2-1)", async () => {
+    const broker = await startWrenmq({ sysIntervalSeconds: 1 });
+    try {
+      const everything = await connectAsync(broker.port, { clientId: "hash" });
+      const hashSeen = inbox(everything);
+      await everything.subscribeAsync("#", { qos: 0 });
+      const sys = await connectAsync(broker.port, { clientId: "sys" });
+      const seen = new Map();
+      sys.on("message", (topic, payload) => seen.set(topic, payload.toString()));
+      await sys.subscribeAsync("$SYS/#", { qos: 0 });
+      await everything.publishAsync("plain/t", "x", { qos: 1 });
+      await until(() => seen.get("$SYS/broker/clients/connected") === "2", 4000, "clients/connected 2");
+      await until(() => Number(seen.get("$SYS/broker/messages/received")) >= 1, 4000, "messages/received");
+      assert.equal(seen.get("$SYS/broker/tables/connections/size"), String(64 + 4));
+      assert.ok(Number(seen.get("$SYS/broker/tables/subscriptions/used")) >= 2);
+      assert.match(seen.get("$SYS/broker/uptime"), /^\d+ seconds$/);
+      assert.deepEqual(hashSeen.map((m) => m.topic), ["plain/t"], "# matched only the non-$ topic");
+      await Promise.all([everything.endAsync(), sys.endAsync()]);
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
 describe("wrenmq limits", () => {
   test("over max connections, the CONNACK says Quota exceeded (5.0) / Server unavailable (3.1.1)", async () => {
     const broker = await startWrenmq({ connectionCountMax: 2 });

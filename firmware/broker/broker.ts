@@ -40,6 +40,7 @@ import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
+import { SYS_ENTRY_COUNT, SysReport } from "./sys";
 import { ACCESS_READ, ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { topicMatches } from "../codec/topic";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
@@ -88,6 +89,13 @@ export class Broker {
   private eventLength: i32 = 0;
   private assignedIdCounter: i32 = 0;
   private readonly deliveries: Deliveries;
+  private readonly sys: SysReport;
+  private readonly sysTopic: Uint8Array = new Uint8Array(128);
+  private readonly sysPayload: Uint8Array = new Uint8Array(128);
+  private readonly sysPayloadSpan: Span = new Span();
+  private sysStarted: bool = false;
+  private startedAtMs: i32 = 0;
+  private sysNextMs: i32 = 0;
 
   constructor(limits: Limits, security: Security) {
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
@@ -104,8 +112,11 @@ export class Broker {
     this.pool = pool;
     this.counters = counters;
     this.deliveries = new Deliveries(pool, sessions, connections, counters);
-    this.topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
-    this.retained = new RetainedTable(limits.retainedCountMax);
+    const topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
+    const retained = new RetainedTable(limits.retainedCountMax);
+    this.topics = topics;
+    this.retained = retained;
+    this.sys = new SysReport(connections, sessions, topics, pool, retained, counters);
     this.packet = new PacketRepr(limits);
     this.connack = new ConnackRepr(new PropertiesRepr(8));
     this.ack = new AckRepr(new PropertiesRepr(1));
@@ -189,8 +200,9 @@ export class Broker {
     connections.free(slot);
   }
 
-  /** Runs timers: connect timeouts, keepalive (1.5 × Keep Alive, MQTT-3.1.2-22), session expiry. */
+  /** Runs timers: connect timeouts, keepalive (1.5 × Keep Alive, MQTT-3.1.2-22), session expiry, $SYS. */
   poll(nowMs: i32): void {
+    this.sysPoll(nowMs);
     const connections = this.connections;
     for (let slot = 0; slot < connections.count; slot++) {
       const state: i32 = connections.state[slot];
@@ -555,6 +567,35 @@ export class Broker {
 
 
 
+
+  /** Publishes the $SYS entries as retained messages when `sys_interval` has passed. */
+  private sysPoll(nowMs: i32): void {
+    const interval = this.limits.sysIntervalSeconds;
+    if (interval <= 0) return;
+    if (!this.sysStarted) {
+      this.sysStarted = true;
+      this.startedAtMs = nowMs;
+      this.sysNextMs = nowMs;
+    }
+    if (((nowMs - this.sysNextMs) | 0) < 0) return;
+    this.sysNextMs = (nowMs + interval * 1000) | 0;
+    const uptime = (((nowMs - this.startedAtMs) | 0) / 1000) | 0;
+    const sys = this.sys;
+    for (let index = 0; index < SYS_ENTRY_COUNT; index++) {
+      sys.write(index, this.connected, uptime, this.sysTopic, this.sysPayload);
+      this.topicSpan.set(this.sysTopic, 0, sys.topicLength);
+      this.sysPayloadSpan.set(this.sysPayload, 0, sys.payloadLength);
+      this.forward.clear();
+      const message = this.store(this.topicSpan, this.sysPayloadSpan, 0, true, -1, nowMs);
+      if (message < 0) {
+        this.counters[COUNTER_DROP_POOL_FULL]++;
+        continue;
+      }
+      this.route(message, -1, this.topicSpan, nowMs, false);
+      this.retained.update(this.pool, message, this.topicSpan, this.scratch);
+      this.pool.release(message);
+    }
+  }
 
   // ---- sessions and messages --------------------------------------------------------------------
 

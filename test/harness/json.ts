@@ -5,6 +5,7 @@
  * exactly as JSON.stringify escapes them, so a dump equals the stringified expected fields.
  */
 import { Span } from "../../firmware/core/bytes";
+import { decimalWrite } from "../../firmware/core/text";
 
 const HEX_DIGITS: string = "0123456789abcdef";
 /** Escape letters for bytes 0x08..0x0d; "?" marks 0x0b, which has none. */
@@ -85,23 +86,8 @@ export class JsonWriter {
   /** `value` read as an unsigned 32-bit integer. */
   unsigned(value: i32): void {
     this.separator();
-    // Split off the last digit without leaving i32: floor(u / 10) = (u >>> 1) / 5.
-    const quotient = ((value >>> 1) / 5) | 0;
-    const last = (value - quotient * 10) | 0;
-    if (quotient > 0) this.digits(quotient);
-    this.byte(0x30 + last);
-  }
-
-  private digits(value: i32): void {
-    let divisor: i32 = 1;
-    while (((value / divisor) | 0) >= 10) divisor = divisor * 10;
-    let rest = value;
-    while (divisor > 0) {
-      const digit = (rest / divisor) | 0;
-      this.byte(0x30 + digit);
-      rest = rest - digit * divisor;
-      divisor = (divisor / 10) | 0;
-    }
+    if (this.position + 10 <= this.target.length) this.position += decimalWrite(this.target, this.position, value);
+    else this.position += 10; // past the end: the caller sees the overflow in `position`
   }
 
   string(span: Span): void {

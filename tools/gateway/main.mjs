@@ -46,6 +46,7 @@ function gatewayOptions(config, board) {
   if (config.maxQueuedMessages > 0) limits.queueCountMax = config.maxQueuedMessages;
   if (config.maxKeepalive > 0 && config.maxKeepalive < 65535) limits.keepAliveMaxSeconds = config.maxKeepalive;
   if (config.retainAvailable === false) limits.retainAvailable = false;
+  if (config.sysInterval !== undefined) limits.sysIntervalSeconds = config.sysInterval;
   const security = {
     allowAnonymous: config.allowAnonymous,
     passwords: config.passwordFile ? loadTable(config.passwordFile, "password_file", parsePasswordFile).users : null,

@@ -1,0 +1,124 @@
+/**
+ * `$SYS` topics: what the broker reports about itself every `sys_interval` seconds, as retained
+ * messages, in Mosquitto's tree where Mosquitto has the figure ($SYS/broker/clients/connected,
+ * …/messages/received, …) and under $SYS/broker/tables/ for what only a static broker can say:
+ * each table's size, its use now and its high-water mark.
+ *
+ * `write(index, …)` formats entry `index` into two windows; the broker publishes it. Entries
+ * are numbered 0 .. SYS_ENTRY_COUNT-1 so the loop that publishes them is bounded.
+ */
+import { decimalWrite, textWrite } from "../core/text";
+import { Connections } from "./connections";
+import { Sessions } from "./sessions";
+import { TopicTable } from "./topic_table";
+import { MessagePool } from "./messages";
+import { RetainedTable } from "./retained";
+import {
+  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_DENIED, COUNTER_DROP_EXPIRED, COUNTER_DROP_POOL_FULL,
+  COUNTER_DROP_QUEUE_FULL, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_RECEIVED, COUNTER_MESSAGES_SENT,
+  COUNTER_PROTOCOL_ERRORS, COUNTER_REFUSED_CONNECTIONS,
+} from "./counters";
+
+/** Counter entries, then one entry each for the version and uptime, then three per table. */
+const COUNTER_ENTRIES: i32 = 11;
+const TABLE_COUNT: i32 = 6;
+export const SYS_ENTRY_COUNT: i32 = COUNTER_ENTRIES + 3 + TABLE_COUNT * 3;
+
+export class SysReport {
+  topicLength: i32 = 0;
+  payloadLength: i32 = 0;
+
+  constructor(
+    readonly connections: Connections,
+    readonly sessions: Sessions,
+    readonly topics: TopicTable,
+    readonly pool: MessagePool,
+    readonly retained: RetainedTable,
+    readonly counters: Int32Array,
+  ) {}
+
+  /** Formats entry `index` into `topic` and `payload` (each at least 64 bytes); sets the two lengths. */
+  write(index: i32, connected: i32, uptimeSeconds: i32, topic: Uint8Array, payload: Uint8Array): void {
+    let t = textWrite(topic, 0, "$SYS/broker/");
+    let value: i32 = 0;
+    let p: i32 = -1;
+    if (index < COUNTER_ENTRIES) {
+      t += textWrite(topic, t, counterName(index));
+      value = this.counters[counterIndex(index)];
+    } else if (index == COUNTER_ENTRIES) {
+      t += textWrite(topic, t, "version");
+      p = textWrite(payload, 0, "wrenmq 0.1.0");
+    } else if (index == COUNTER_ENTRIES + 1) {
+      t += textWrite(topic, t, "uptime");
+      p = decimalWrite(payload, 0, uptimeSeconds);
+      p += textWrite(payload, p, " seconds");
+    } else if (index == COUNTER_ENTRIES + 2) {
+      t += textWrite(topic, t, "clients/connected");
+      value = connected;
+    } else {
+      const table = ((index - COUNTER_ENTRIES - 3) / 3) | 0;
+      const field = index - COUNTER_ENTRIES - 3 - table * 3;
+      t += textWrite(topic, t, "tables/");
+      t += textWrite(topic, t, tableName(table));
+      t += textWrite(topic, t, field == 0 ? "/used" : field == 1 ? "/peak" : "/size");
+      value = this.tableFigure(table, field);
+    }
+    if (p < 0) p = decimalWrite(payload, 0, value);
+    this.topicLength = t;
+    this.payloadLength = p;
+  }
+
+  private tableFigure(table: i32, field: i32): i32 {
+    switch (table) {
+      case 0: return field == 0 ? this.connections.used : field == 1 ? this.connections.usedPeak : this.connections.count;
+      case 1: return field == 0 ? this.sessions.used : field == 1 ? this.sessions.usedPeak : this.sessions.count;
+      case 2: return field == 0 ? this.topics.used : field == 1 ? this.topics.usedPeak : this.topics.slotCount;
+      case 3: return field == 0 ? this.pool.slotCount - this.pool.freeSlotCount : field == 1 ? this.pool.slotsUsedPeak : this.pool.slotCount;
+      case 4: return field == 0 ? this.pool.chunkCount - this.pool.chunkFreeCount : field == 1 ? this.pool.chunksUsedPeak : this.pool.chunkCount;
+    }
+    return field == 0 ? this.retained.used : field == 1 ? this.retained.usedPeak : this.retained.message.length;
+  }
+}
+
+function tableName(table: i32): string {
+  switch (table) {
+    case 0: return "connections";
+    case 1: return "sessions";
+    case 2: return "subscriptions";
+    case 3: return "messages";
+    case 4: return "message chunks";
+  }
+  return "retained";
+}
+
+function counterName(index: i32): string {
+  switch (index) {
+    case 0: return "messages/received";
+    case 1: return "messages/sent";
+    case 2: return "bytes/received";
+    case 3: return "bytes/sent";
+    case 4: return "clients/refused";
+    case 5: return "clients/protocol errors";
+    case 6: return "dropped/queue full";
+    case 7: return "dropped/message pool full";
+    case 8: return "dropped/too large for client";
+    case 9: return "dropped/expired";
+  }
+  return "denied";
+}
+
+function counterIndex(index: i32): i32 {
+  switch (index) {
+    case 0: return COUNTER_MESSAGES_RECEIVED;
+    case 1: return COUNTER_MESSAGES_SENT;
+    case 2: return COUNTER_BYTES_RECEIVED;
+    case 3: return COUNTER_BYTES_SENT;
+    case 4: return COUNTER_REFUSED_CONNECTIONS;
+    case 5: return COUNTER_PROTOCOL_ERRORS;
+    case 6: return COUNTER_DROP_QUEUE_FULL;
+    case 7: return COUNTER_DROP_POOL_FULL;
+    case 8: return COUNTER_DROP_TOO_LARGE;
+    case 9: return COUNTER_DROP_EXPIRED;
+  }
+  return COUNTER_DENIED;
+}
