@@ -41,6 +41,8 @@ export const MESSAGE_COUNT_MAX: i32 = 512;
 export const MESSAGE_BYTES_MAX: i32 = 262144;
 /** Retained messages. Sizes the retained table. */
 export const RETAINED_COUNT_MAX: i32 = 128;
+/** Topic aliases a 5.0 client may set per connection: the Topic Alias Maximum we announce (0 = none). */
+export const TOPIC_ALIAS_COUNT_MAX: i32 = 10;
 /** A connection that has not sent CONNECT by then is closed (MQTT-3.1.4 leaves the value to us). */
 export const CONNECT_TIMEOUT_MS: i32 = 10000;
 
@@ -61,6 +63,7 @@ export class Limits {
   messageBytesMax: i32 = MESSAGE_BYTES_MAX;
   retainedCountMax: i32 = RETAINED_COUNT_MAX;
   connectTimeoutMs: i32 = CONNECT_TIMEOUT_MS;
+  topicAliasCountMax: i32 = TOPIC_ALIAS_COUNT_MAX;
   /** Largest Keep Alive a client may ask for, in seconds (max_keepalive); 0 = no limit. */
   keepAliveMaxSeconds: i32 = 0;
   /** Whether retained messages are kept (retain_available). */
@@ -94,6 +97,7 @@ export function brokerLimitsCheck(limits: Limits): i32 {
   if (limits.subscriptionCountMax < 1 || limits.filterSizeMax < 1 || limits.clientIdSizeMax < 23) return -5; // MQTT-3.1.3-5
   if (limits.queueCountMax < 1 || limits.inflightCountMax < 1 || limits.incomingCountMax < 1 || limits.incomingCountMax > 65535) return -6;
   if (limits.messageCountMax < 1 || limits.messageBytesMax < limits.packetSizeMax) return -7; // one largest message must fit
+  if (limits.topicAliasCountMax < 0 || limits.topicAliasCountMax > 65535) return -8;
   return 0;
 }
 
@@ -116,6 +120,7 @@ export const LIMIT_CONNECT_TIMEOUT_MS: i32 = 15;
 export const LIMIT_KEEP_ALIVE_MAX_SECONDS: i32 = 16;
 export const LIMIT_RETAIN_AVAILABLE: i32 = 17;
 export const LIMIT_SYS_INTERVAL_SECONDS: i32 = 18;
+export const LIMIT_TOPIC_ALIAS_COUNT_MAX: i32 = 19;
 
 /** Sets limit `id` to `value`. Returns false for an unknown id. */
 export function limitSet(limits: Limits, id: i32, value: i32): bool {
@@ -138,6 +143,7 @@ export function limitSet(limits: Limits, id: i32, value: i32): bool {
     case LIMIT_KEEP_ALIVE_MAX_SECONDS: limits.keepAliveMaxSeconds = value; break;
     case LIMIT_RETAIN_AVAILABLE: limits.retainAvailable = value != 0; break;
     case LIMIT_SYS_INTERVAL_SECONDS: limits.sysIntervalSeconds = value; break;
+    case LIMIT_TOPIC_ALIAS_COUNT_MAX: limits.topicAliasCountMax = value; break;
     default: return false;
   }
   return true;

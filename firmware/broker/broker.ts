@@ -25,7 +25,7 @@ import { Span, Writer } from "../core/bytes";
 import { ERR_PROTOCOL_VERSION, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
 import {
-  ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, DISCONNECT, MAXIMUM_PACKET_SIZE, MESSAGE_EXPIRY_INTERVAL,
+  ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, TOPIC_ALIAS_MAXIMUM, DISCONNECT, MAXIMUM_PACKET_SIZE, MESSAGE_EXPIRY_INTERVAL,
   MQTT_3_1, MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, RECEIVE_MAXIMUM,
   RETAIN_AVAILABLE, SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL, SHARED_SUBSCRIPTION_AVAILABLE, SUBACK,
   SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS, UNSUBACK, UNSUBSCRIBE, WILL_DELAY_INTERVAL,
@@ -93,13 +93,15 @@ export class Broker {
   private readonly sysTopic: Uint8Array = new Uint8Array(128);
   private readonly sysPayload: Uint8Array = new Uint8Array(128);
   private readonly sysPayloadSpan: Span = new Span();
+  /** The topic a Topic Alias stands for, copied out of the pool for the PUBLISH being handled. */
+  private readonly aliasTopic: Uint8Array;
   private sysStarted: bool = false;
   private startedAtMs: i32 = 0;
   private sysNextMs: i32 = 0;
 
   constructor(limits: Limits, security: Security) {
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
-    const connections = new Connections(slots);
+    const connections = new Connections(slots, limits.topicAliasCountMax);
     const sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
       limits.inflightCountMax, limits.incomingCountMax);
     const chunks = ((limits.messageBytesMax + MESSAGE_CHUNK_SIZE - 1) / MESSAGE_CHUNK_SIZE) | 0;
@@ -126,6 +128,7 @@ export class Broker {
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
     this.events = new Int32Array(slots * 2);
+    this.aliasTopic = new Uint8Array(limits.packetSizeMax);
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -184,17 +187,28 @@ export class Broker {
     const connections = this.connections;
     if (connections.state[slot] == CONNECTION_FREE) return;
     if (connections.state[slot] == CONNECTION_CONNECTED) this.connected--;
-    const will = connections.willMessage[slot];
-    if (will >= 0) {
-      if (connections.normalDisconnect[slot] == 0) this.route(will, -1, this.topicSpan, nowMs, true); // the topic is read from the pool
-      this.pool.release(will);
-      connections.willMessage[slot] = -1;
-    }
+    this.aliasesRelease(slot);
     const session = connections.session[slot];
-    if (session >= 0 && this.sessions.connection[session] == slot) {
+    const owner = session >= 0 && this.sessions.connection[session] == slot;
+    const will = connections.willMessage[slot];
+    connections.willMessage[slot] = -1;
+    if (will >= 0 && connections.normalDisconnect[slot] != 0) {
+      this.pool.release(will);
+    } else if (will >= 0) {
+      // MQTT-3.1.3-9: a will with a delay waits in the session, unless the session ends sooner.
+      const delay = connections.willDelaySeconds[slot];
+      if (!owner && session >= 0 && delay > 0) {
+        this.pool.release(will); // taken over within the delay: a new connection cancels it (MQTT-3.1.3-9)
+      } else if (owner && delay > 0 && this.sessions.expirySeconds[session] != 0) {
+        this.willPending(session, will, (nowMs + delay * 1000) | 0);
+      } else {
+        this.willPublish(will, nowMs);
+      }
+    }
+    if (owner) {
       this.sessions.connection[session] = -1;
       this.sessions.disconnectedAtMs[session] = nowMs;
-      if (this.sessions.expirySeconds[session] == 0) this.sessionEnd(session);
+      if (this.sessions.expirySeconds[session] == 0) this.sessionEnd(session, nowMs);
     }
     connections.controlLength[slot] = 0;
     connections.free(slot);
@@ -216,8 +230,14 @@ export class Broker {
     const sessions = this.sessions;
     for (let session = 0; session < sessions.count; session++) {
       const expiry = sessions.expirySeconds[session];
-      if (sessions.clientIdLength[session] < 0 || sessions.connection[session] >= 0 || expiry == EXPIRY_NEVER) continue;
-      if (((nowMs - sessions.disconnectedAtMs[session]) | 0) >= expiry * 1000) this.sessionEnd(session);
+      if (sessions.clientIdLength[session] < 0 || sessions.connection[session] >= 0) continue;
+      if (expiry == EXPIRY_NEVER && sessions.willMessage[session] < 0) continue;
+      if (sessions.willMessage[session] >= 0 && ((nowMs - sessions.willDueMs[session]) | 0) >= 0) {
+        const will = sessions.willMessage[session];
+        sessions.willMessage[session] = -1;
+        this.willPublish(will, nowMs);
+      }
+      if (expiry != EXPIRY_NEVER && ((nowMs - sessions.disconnectedAtMs[session]) | 0) >= expiry * 1000) this.sessionEnd(session, nowMs);
     }
   }
 
@@ -297,8 +317,13 @@ export class Broker {
       sessions.connection[session] = -1;
       this.sendDisconnect(old, 0x8e);
     }
+    if (session >= 0 && sessions.willMessage[session] >= 0) {
+      // A reconnect cancels a will still waiting out its delay (MQTT-3.1.3-9).
+      this.pool.release(sessions.willMessage[session]);
+      sessions.willMessage[session] = -1;
+    }
     if (session >= 0 && connect.cleanStart) {
-      this.sessionEnd(session);
+      this.sessionEnd(session, nowMs);
       session = -1;
     }
     const sessionPresent = session >= 0;
@@ -334,6 +359,7 @@ export class Broker {
       properties.addNumber(MAXIMUM_PACKET_SIZE, this.limits.packetSizeMax);
       if (!this.limits.retainAvailable) properties.addNumber(RETAIN_AVAILABLE, 0);
       properties.addNumber(SHARED_SUBSCRIPTION_AVAILABLE, 0);
+      if (this.limits.topicAliasCountMax > 0) properties.addNumber(TOPIC_ALIAS_MAXIMUM, this.limits.topicAliasCountMax);
       if (assigned) properties.addSpan(ASSIGNED_CLIENT_IDENTIFIER, clientId.buffer, clientId.offset, clientId.length);
       if (serverKeepAlive) properties.addNumber(SERVER_KEEP_ALIVE, keepAlive);
     }
@@ -347,7 +373,7 @@ export class Broker {
     const connections = this.connections;
     const session = connections.session[slot];
     const v5 = connections.version[slot] == MQTT_5;
-    if (publish.properties.has(TOPIC_ALIAS)) return this.sendDisconnect(slot, 0x94); // we announce Topic Alias Maximum 0
+    if (publish.properties.has(TOPIC_ALIAS) && !this.aliasResolve(slot, publish, nowMs)) return;
     if (publish.retain && !this.limits.retainAvailable) return this.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
     this.counters[COUNTER_MESSAGES_RECEIVED]++;
     const qos = publish.qos;
@@ -568,6 +594,58 @@ export class Broker {
 
 
 
+  /**
+   * Applies a Topic Alias (MQTT 5 §3.3.2.3.4): a topic with an alias sets it, an empty topic
+   * uses it (then `publish.topic` is pointed at the stored topic). False when the connection was
+   * closed for it: 0x94 for an alias of 0 or above our maximum, 0x82 for an unknown one.
+   */
+  private aliasResolve(slot: i32, publish: PublishRepr, nowMs: i32): bool {
+    const connections = this.connections;
+    const alias = publish.properties.numberOf(TOPIC_ALIAS, 0);
+    if (alias < 1 || alias > connections.aliasCount) {
+      this.sendDisconnect(slot, 0x94);
+      return false;
+    }
+    const index = slot * connections.aliasCount + alias - 1;
+    const pool = this.pool;
+    if (publish.topic.length > 0) {
+      if (connections.aliasMessage[index] >= 0) pool.release(connections.aliasMessage[index]);
+      this.forward.clear();
+      this.span.set(this.scratch, 0, 0);
+      connections.aliasMessage[index] = pool.allocate(publish.topic, this.span, this.span, 0, false, -1, nowMs);
+      if (connections.aliasMessage[index] < 0) this.counters[COUNTER_DROP_POOL_FULL]++; // the next use of the alias fails
+      return true;
+    }
+    const message = connections.aliasMessage[index];
+    if (message < 0) {
+      this.sendDisconnect(slot, 0x82);
+      return false;
+    }
+    pool.read(message, 0, pool.topicLength[message], this.aliasTopic, 0);
+    publish.topic.set(this.aliasTopic, 0, pool.topicLength[message]);
+    return true;
+  }
+
+  private aliasesRelease(slot: i32): void {
+    const connections = this.connections;
+    const base = slot * connections.aliasCount;
+    for (let i = base; i < base + connections.aliasCount; i++) {
+      if (connections.aliasMessage[i] >= 0) this.pool.release(connections.aliasMessage[i]);
+      connections.aliasMessage[i] = -1;
+    }
+  }
+
+  private willPending(session: i32, will: i32, dueMs: i32): void {
+    this.sessions.willMessage[session] = will;
+    this.sessions.willDueMs[session] = dueMs;
+  }
+
+  /** Routes a will (and retains it if it asks to), then drops the connection's reference. */
+  private willPublish(will: i32, nowMs: i32): void {
+    this.route(will, -1, this.topicSpan, nowMs, true); // the topic is read from the pool
+    this.pool.release(will);
+  }
+
   /** Publishes the $SYS entries as retained messages when `sys_interval` has passed. */
   private sysPoll(nowMs: i32): void {
     const interval = this.limits.sysIntervalSeconds;
@@ -632,8 +710,13 @@ export class Broker {
   }
 
   /** Ends `session`: its queue, in-flight messages and subscriptions go (MQTT-3.1.2-4). */
-  private sessionEnd(session: i32): void {
+  private sessionEnd(session: i32, nowMs: i32): void {
     const sessions = this.sessions;
+    const will = sessions.willMessage[session];
+    if (will >= 0) {
+      sessions.willMessage[session] = -1;
+      this.willPublish(will, nowMs); // the session ends before the Will Delay: publish now (MQTT 5 §3.1.3.2.2)
+    }
     let index = sessions.queueFront(session);
     while (index >= 0) {
       this.pool.release(sessions.queueMessage[index]);

@@ -38,6 +38,9 @@ export class Connections {
   readonly willDelaySeconds: Int32Array;
   /** Set when the client sent DISCONNECT with reason 0: the will is dropped (MQTT-3.1.2-10). */
   readonly normalDisconnect: Uint8Array;
+  /** Topic aliases set by the client (MQTT 5 §3.3.2.3.4): per slot `aliasCount` MessagePool slots holding only a topic, or -1. */
+  readonly aliasCount: i32;
+  readonly aliasMessage: Int32Array;
   readonly control: Uint8Array;
   readonly controlLength: Int32Array;
   /** Whether the slot is in the writable ring already. */
@@ -48,7 +51,7 @@ export class Connections {
   used: i32 = 0;
   usedPeak: i32 = 0;
 
-  constructor(count: i32) {
+  constructor(count: i32, aliasCount: i32) {
     this.state = new Uint8Array(count);
     this.version = new Uint8Array(count);
     this.session = new Int32Array(count);
@@ -60,10 +63,13 @@ export class Connections {
     this.willMessage = new Int32Array(count);
     this.willDelaySeconds = new Int32Array(count);
     this.normalDisconnect = new Uint8Array(count);
+    this.aliasCount = aliasCount;
+    this.aliasMessage = new Int32Array(count * aliasCount);
     this.control = new Uint8Array(count * CONTROL_SIZE);
     this.controlLength = new Int32Array(count);
     this.writableQueued = new Uint8Array(count);
     this.writableRing = new Int32Array(count);
+    this.aliasMessage.fill(-1);
   }
 
   get count(): i32 {

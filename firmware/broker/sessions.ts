@@ -35,6 +35,9 @@ export class Sessions {
   readonly expirySeconds: Int32Array;
   readonly disconnectedAtMs: Int32Array;
   readonly nextPacketId: Int32Array;
+  /** A will waiting out its Will Delay Interval (MQTT 5 §3.1.3.2.2), a MessagePool slot or -1, and when it is due. */
+  readonly willMessage: Int32Array;
+  readonly willDueMs: Int32Array;
 
   readonly queueHead: Int32Array;
   readonly queueLength: Int32Array;
@@ -67,6 +70,8 @@ export class Sessions {
     this.expirySeconds = new Int32Array(count);
     this.disconnectedAtMs = new Int32Array(count);
     this.nextPacketId = new Int32Array(count);
+    this.willMessage = new Int32Array(count);
+    this.willDueMs = new Int32Array(count);
     this.queueHead = new Int32Array(count);
     this.queueLength = new Int32Array(count);
     this.queueMessage = new Int32Array(count * queueCapacity);
@@ -82,6 +87,7 @@ export class Sessions {
     this.incomingCount = new Int32Array(count);
     this.clientIdLength.fill(-1);
     this.connection.fill(-1);
+    this.willMessage.fill(-1);
   }
 
   get count(): i32 {
@@ -114,6 +120,7 @@ export class Sessions {
       this.connection[session] = -1;
       this.expirySeconds[session] = 0;
       this.nextPacketId[session] = 1;
+      this.willMessage[session] = -1;
       this.queueHead[session] = 0;
       this.queueLength[session] = 0;
       this.inflightCount[session] = 0;

@@ -25,7 +25,7 @@ export const LIMIT_IDS = {
   packetSizeMax: 1, propertyCountMax: 2, topicFilterCountMax: 3, connectionCountMax: 4, sessionCountMax: 5,
   subscriptionCountMax: 6, filterSizeMax: 7, clientIdSizeMax: 8, queueCountMax: 9, inflightCountMax: 10,
   incomingCountMax: 11, messageCountMax: 12, messageBytesMax: 13, retainedCountMax: 14, connectTimeoutMs: 15,
-  keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18,
+  keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18, topicAliasCountMax: 19,
 };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
   "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied"];
