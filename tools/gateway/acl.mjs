@@ -47,9 +47,9 @@
  * 'read' for each message it delivers, retained ones included. wrenmq answers whether the
  * filter could ever deliver a message to this client, by the same steps on filters: a deny rule
  * refuses only when it covers the whole filter, a read grant allows when it shares any topic
- * with it, and `$share/<group>/<filter>` is judged by its filter. It never refuses a filter
- * through which Mosquitto would deliver something; the broker must still check 'read' per
- * message. The only visible difference is the SUBACK for a filter that can never deliver
+ * with it, and `$share/<group>/<filter>` is judged by its filter. Apart from the identities
+ * refused above, it never refuses a filter through which Mosquitto would deliver something; the
+ * broker must still check 'read' per message. The only visible difference is the SUBACK for a filter that can never deliver
  * anything: refused here (0x80 / 0x87), granted by Mosquitto.
  */
 

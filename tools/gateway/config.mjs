@@ -5,6 +5,13 @@
  *
  *   parseConfig(text, { file }) -> { config, errors }     never throws on user input
  *
+ * config: { listeners: [{ port, host (null: every interface), protocol ('mqtt' | 'websockets'),
+ * maxConnections (-1: unlimited), tls: null | { certfile, keyfile, cafile, requireCertificate,
+ * useIdentityAsUsername } }], allowAnonymous, passwordFile, aclFile, maxConnections (the
+ * listeners' limits added up, -1 if any is unlimited), maxPacketSize, messageSizeLimit,
+ * maxInflightMessages, maxQueuedMessages, retainAvailable, maxKeepalive, sysInterval }; paths
+ * are absolute, and each default is quoted from the man page where it is declared below.
+ *
  * `errors` lists every problem as { line, message } (1-based line; the message ends with
  * "(line N)"). The config is filled in as well as the valid lines allow, for tools that want to
  * show it; a host must not serve a file whose errors list is not empty.
@@ -18,8 +25,10 @@
  *    path is resolved against the directory of `file` (Mosquitto uses its working directory).
  *  - there are no end-of-line comments: Mosquitto silently ignores words after a number or a
  *    boolean but makes them part of a path, so any extra word is an error here.
- *  - numbers must be decimal integers (Mosquitto's atoi() reads `sys_interval abc` as 0);
- *    booleans are `true`/`false`, and `1`/`0`, which Mosquitto also accepts.
+ *  - numbers must be decimal integers (Mosquitto's atoi() reads `sys_interval abc` as 0) in the
+ *    ranges the man page and Mosquitto's checks give; where Mosquitto quietly maps a value (a
+ *    negative max_queued_messages to 0, max_connections -5 to -1) it is refused here. Booleans
+ *    are `true`/`false`, and `1`/`0`, which Mosquitto also accepts.
  *  - a path option given twice in one scope is an error (as Mosquitto); a number or boolean
  *    given twice takes the last value (as Mosquitto).
  *
@@ -146,10 +155,7 @@ export function parseConfig(text, { file } = {}) {
     }
     const expected = { number: 'a number', boolean: 'true or false', word: spec.values?.join(' or ') }[spec.kind];
     if (args.length === 0) return fail(line, `missing argument for '${name}': expected ${expected}`);
-    if (args.length > 1) {
-      const hint = args[1].startsWith('#') ? ': mosquitto.conf has no end-of-line comments' : '';
-      return fail(line, `extra argument '${args.slice(1).join(' ')}' after '${name} ${args[0]}'${hint}`);
-    }
+    if (extraArguments(name, args, 1, line)) return undefined;
     const word = args[0];
     if (spec.kind === 'boolean') {
       if (word === 'true' || word === '1') return true;
@@ -168,13 +174,23 @@ export function parseConfig(text, { file } = {}) {
     return value;
   }
 
+  /** Reports words beyond the first `allowed` (or from a `#` on); true when there were some. */
+  function extraArguments(name, args, allowed, line) {
+    const comment = args.findIndex((word) => word.startsWith('#'));
+    const cut = comment >= 0 ? Math.min(comment, allowed) : allowed;
+    if (args.length <= cut) return false;
+    const hint = args[cut].startsWith('#') ? ': mosquitto.conf has no end-of-line comments' : '';
+    fail(line, `extra argument '${args.slice(cut).join(' ')}' after '${[name, ...args.slice(0, cut)].join(' ')}'${hint}`);
+    return true;
+  }
+
   /** The port of `listener` and `port`: 1..65535 (0 is Mosquitto's unix socket listener). */
   function portRead(name, args, line) {
     if (args[0] === '0') return fail(line, `${name} 0 (a unix socket listener) is not supported`);
     return valueRead(name, PORT_SPEC, args, '', line);
   }
 
-  const lines = text.split('\n');
+  const lines = String(text).split('\n');
   for (let index = 0; index < lines.length; index++) {
     const line = index + 1;
     const source = lines[index].replace(/\r+$/, '');
@@ -191,11 +207,7 @@ export function parseConfig(text, { file } = {}) {
 
     if (name === 'listener') {
       if (args.length === 0) { fail(line, `missing argument for 'listener': expected a port`); continue; }
-      if (args.length > 2) {
-        const hint = args[2].startsWith('#') ? ': mosquitto.conf has no end-of-line comments' : '';
-        fail(line, `extra argument '${args.slice(2).join(' ')}' after 'listener ${args[0]} ${args[1]}'${hint}`);
-        continue;
-      }
+      if (extraArguments(name, args, 2, line)) continue;
       const port = portRead('listener', args.slice(0, 1), line);
       if (port === undefined) continue;
       current = listenerNew(port, args[1] ?? null, line);
@@ -256,6 +268,11 @@ export function parseConfig(text, { file } = {}) {
       : [listenerResult(listenerNew(PORT_DEFAULT, LOCAL_ONLY_HOST, 0))],
     allowAnonymous: globals.allowAnonymous ?? !explicit,
   };
+  // max_connections is per listener in Mosquitto ("for the current listener"); the top-level
+  // figure is what they add up to, -1 when any listener is unlimited: a bound for a connection
+  // table shared by all listeners, not a replacement for counting per listener.
+  const limits = config.listeners.map((listener) => listener.maxConnections);
+  config.maxConnections = limits.includes(-1) ? -1 : limits.reduce((sum, limit) => sum + limit, 0);
   for (const spec of Object.values(GLOBALS)) {
     if (spec.key !== 'allowAnonymous') config[spec.key] = globals[spec.key] ?? spec.default;
   }

@@ -1,0 +1,272 @@
+// Goal: every supported mosquitto.conf option is read with Mosquitto 2.0's meaning and default, and anything else is refused with one error naming its line.
+// Method: whole files in; whole config objects, or exact [line, message] lists, out (Mosquitto's behaviour is cited in tools/gateway/config.mjs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../tools/gateway/config.mjs';
+
+const FILE = '/etc/wrenmq/mosquitto.conf';
+
+/** Parses text (lines joined with \n) and returns the errors as [line, message] pairs. */
+function errorsOf(...lines) {
+  return parseConfig(lines.join('\n'), { file: FILE }).errors.map(({ line, message }) => [line, message]);
+}
+
+/** The config of a file that must parse without errors. */
+function configOf(...lines) {
+  const { config, errors } = parseConfig(lines.join('\n'), { file: FILE });
+  assert.deepEqual(errors, []);
+  return config;
+}
+
+const DEFAULTS = {
+  allowAnonymous: false, maxConnections: -1, aclFile: null, passwordFile: null, maxPacketSize: 0, messageSizeLimit: 0,
+  maxInflightMessages: 20, maxQueuedMessages: 1000, retainAvailable: true, maxKeepalive: 65535, sysInterval: 10,
+};
+const PLAIN = { protocol: 'mqtt', maxConnections: -1, tls: null };
+
+test('an empty file: one local-only listener on 127.0.0.1:1883, anonymous allowed, every default', () => {
+  assert.deepEqual(configOf(''), {
+    ...DEFAULTS, allowAnonymous: true, listeners: [{ port: 1883, host: '127.0.0.1', ...PLAIN }],
+  });
+  assert.deepEqual(configOf('# only a comment', '', '   '), configOf(''));
+});
+
+test('every supported option, set', () => {
+  const config = configOf(
+    '# a full file',
+    'allow_anonymous true',
+    'password_file passwords',
+    'acl_file /var/lib/wrenmq/acl file',
+    'max_packet_size 20',
+    'message_size_limit 268435455',
+    'max_inflight_messages 0',
+    'max_queued_messages 5',
+    'retain_available false',
+    'max_keepalive 10',
+    'sys_interval 0',
+    'per_listener_settings false',
+    'port 1884',
+    'max_connections 7',
+    'listener 8883 192.0.2.1',
+    'certfile certs/server.pem',
+    'keyfile certs/server.key',
+    'cafile  ../ca.pem  ',
+    'require_certificate true',
+    'use_identity_as_username true',
+    'max_connections -1',
+    'listener 8080',
+    'protocol websockets',
+    'certfile /tls/ws.pem',
+    'keyfile /tls/ws.key',
+    'max_connections 0',
+  );
+  assert.deepEqual(config, {
+    listeners: [
+      {
+        port: 8883, host: '192.0.2.1', protocol: 'mqtt', maxConnections: -1,
+        tls: {
+          certfile: '/etc/wrenmq/certs/server.pem', keyfile: '/etc/wrenmq/certs/server.key', cafile: '/etc/ca.pem',
+          requireCertificate: true, useIdentityAsUsername: true,
+        },
+      },
+      {
+        port: 8080, host: null, protocol: 'websockets', maxConnections: 0,
+        tls: { certfile: '/tls/ws.pem', keyfile: '/tls/ws.key', cafile: null, requireCertificate: false, useIdentityAsUsername: false },
+      },
+      // `port` is Mosquitto's default listener: every interface, after the explicit listeners.
+      { port: 1884, host: null, protocol: 'mqtt', maxConnections: 7, tls: null },
+    ],
+    allowAnonymous: true, maxConnections: -1, passwordFile: '/etc/wrenmq/passwords', aclFile: '/var/lib/wrenmq/acl file',
+    maxPacketSize: 20, messageSizeLimit: 268435455, maxInflightMessages: 0, maxQueuedMessages: 5,
+    retainAvailable: false, maxKeepalive: 10, sysInterval: 0,
+  });
+});
+
+test('defaults with a listener: allow_anonymous is false, everything else as the man page says', () => {
+  assert.deepEqual(configOf('listener 1883'), { ...DEFAULTS, listeners: [{ port: 1883, host: null, ...PLAIN }] });
+  assert.deepEqual(configOf('port 1883').listeners, [{ port: 1883, host: null, ...PLAIN }]);
+  assert.equal(configOf('port 1883').allowAnonymous, false);
+});
+
+test('an explicit allow_anonymous false is honoured in local-only mode (Mosquitto 2.0.11 ignores it)', () => {
+  const config = configOf('allow_anonymous false');
+  assert.equal(config.allowAnonymous, false);
+  assert.deepEqual(config.listeners, [{ port: 1883, host: '127.0.0.1', ...PLAIN }]);
+});
+
+test('relative paths follow the file; without a file, the working directory', () => {
+  assert.equal(configOf('password_file p').passwordFile, '/etc/wrenmq/p');
+  assert.equal(parseConfig('password_file p').config.passwordFile, `${process.cwd()}/p`);
+  assert.equal(parseConfig('password_file p', { file: 'conf/m.conf' }).config.passwordFile, `${process.cwd()}/conf/p`);
+});
+
+test('the line format: CRLF, repeated and leading spaces, 1 and 0 as booleans, the last number wins', () => {
+  const config = configOf('listener  1883   127.0.0.1\r', '  retain_available 0\r', 'allow_anonymous 1',
+    'sys_interval 5', 'sys_interval +6', 'max_inflight_messages 65535', 'max_queued_messages 2147483647',
+    'max_packet_size 2147483647', 'message_size_limit 0', 'max_keepalive 65535', 'port 1', 'port 65535');
+  assert.deepEqual(config.listeners.map(({ port, host }) => [port, host]), [[1883, '127.0.0.1'], [65535, null]]);
+  assert.equal(config.retainAvailable, false);
+  assert.equal(config.allowAnonymous, true);
+  assert.equal(config.sysInterval, 6);
+  assert.equal(config.maxInflightMessages, 65535);
+  assert.equal(config.maxQueuedMessages, 2147483647);
+  assert.equal(config.maxPacketSize, 2147483647);
+});
+
+test('unknown, unsupported and misplaced words', () => {
+  assert.deepEqual(errorsOf('listener 1883', 'allow_anonymous true', '', '', '', '', 'foo bar'), [
+    [7, "unknown option 'foo' (line 7)"],
+  ]);
+  assert.deepEqual(errorsOf('persistence true', 'auth_opt_backend x', 'bind_address 0.0.0.0', 'listener 1883'), [
+    [1, "unsupported option 'persistence': a Mosquitto option the wrenmq gateway does not implement (line 1)"],
+    [2, "unsupported option 'auth_opt_backend': a Mosquitto option the wrenmq gateway does not implement (line 2)"],
+    [3, "unsupported option 'bind_address': a Mosquitto option the wrenmq gateway does not implement (line 3)"],
+  ]);
+  assert.deepEqual(errorsOf('listener 1883', '  # indented'), [
+    [2, "unknown option '#': a comment's '#' must be the first character of its line (line 2)"],
+  ]);
+  assert.deepEqual(errorsOf('listener\t1883'), [
+    [1, "tab character: mosquitto.conf separates words with spaces only (mosquitto reads 'listener\\t1883' as one word) (line 1)"],
+  ]);
+  assert.deepEqual(errorsOf('per_listener_settings true', 'listener 1883'), [
+    [1, 'per_listener_settings true is not supported: wrenmq applies password_file, acl_file and allow_anonymous to every listener (line 1)'],
+  ]);
+});
+
+test('missing and extra arguments', () => {
+  assert.deepEqual(errorsOf('listener', 'port', 'listener 1883', 'allow_anonymous', 'max_connections',
+    'password_file', 'acl_file   ', 'protocol', 'certfile'), [
+    [1, "missing argument for 'listener': expected a port (line 1)"],
+    [2, "missing argument for 'port': expected a number (line 2)"],
+    [4, "missing argument for 'allow_anonymous': expected true or false (line 4)"],
+    [5, "missing argument for 'max_connections': expected a number (line 5)"],
+    [6, "missing argument for 'password_file': expected a path (line 6)"],
+    [7, "missing argument for 'acl_file': expected a path (line 7)"],
+    [8, "missing argument for 'protocol': expected mqtt or websockets (line 8)"],
+    [9, "missing argument for 'certfile': expected a path (line 9)"],
+  ]);
+  assert.deepEqual(errorsOf('listener 1883 127.0.0.1 extra', 'allow_anonymous true # anonymous ok',
+    'sys_interval 10 20', 'port 1884 x', 'listener 1885 # comment here', 'protocol mqtt mqtt'), [
+    [1, "extra argument 'extra' after 'listener 1883 127.0.0.1' (line 1)"],
+    [2, "extra argument '# anonymous ok' after 'allow_anonymous true': mosquitto.conf has no end-of-line comments (line 2)"],
+    [3, "extra argument '20' after 'sys_interval 10' (line 3)"],
+    [4, "extra argument 'x' after 'port 1884' (line 4)"],
+    [5, "extra argument '# comment here' after 'listener 1885': mosquitto.conf has no end-of-line comments (line 5)"],
+    [6, "extra argument 'mqtt' after 'protocol mqtt' (line 6)"],
+  ]);
+});
+
+test('numbers: not numeric, or out of range for each option', () => {
+  assert.deepEqual(errorsOf('listener 1883', 'sys_interval abc', 'max_keepalive 10s', 'max_connections 1.5', 'listener x'), [
+    [2, "sys_interval must be a number, not 'abc' (line 2)"],
+    [3, "max_keepalive must be a number, not '10s' (line 3)"],
+    [4, "max_connections must be a number, not '1.5' (line 4)"],
+    [5, "listener must be a number, not 'x' (line 5)"],
+  ]);
+  const ranges = [
+    ['max_packet_size', 19, 2147483648, '20..2147483647'],
+    ['message_size_limit', -1, 268435456, '0..268435455'],
+    ['max_inflight_messages', -1, 65536, '0..65535'],
+    ['max_queued_messages', -1, 2147483648, '0..2147483647'],
+    ['max_keepalive', 9, 65536, '10..65535'],
+    ['sys_interval', -1, 65536, '0..65535'],
+    ['max_connections', -2, 2147483648, '-1..2147483647'],
+    ['port', -1, 65536, '1..65535'],
+    ['listener', -1, 65536, '1..65535'],
+  ];
+  for (const [name, low, high, range] of ranges) {
+    const before = name === 'max_connections' ? ['listener 1883'] : [];
+    const line = before.length + 1;
+    assert.deepEqual(errorsOf(...before, `${name} ${low}`, `${name} ${high}`), [
+      [line, `${name} ${low} is out of range ${range} (line ${line})`],
+      [line + 1, `${name} ${high} is out of range ${range} (line ${line + 1})`],
+    ], name);
+  }
+  assert.deepEqual(errorsOf('listener 0 /tmp/mqtt.sock'), [[1, 'listener 0 (a unix socket listener) is not supported (line 1)']]);
+  assert.deepEqual(errorsOf('port 0'), [[1, 'port 0 (a unix socket listener) is not supported (line 1)']]);
+});
+
+test('booleans and protocol words', () => {
+  assert.deepEqual(errorsOf('listener 1883', 'allow_anonymous yes', 'retain_available TRUE', 'per_listener_settings no',
+    'require_certificate on', 'use_identity_as_username 2', 'protocol ws'), [
+    [2, "allow_anonymous must be true or false, not 'yes' (line 2)"],
+    [3, "retain_available must be true or false, not 'TRUE' (line 3)"],
+    [4, "per_listener_settings must be true or false, not 'no' (line 4)"],
+    [5, "require_certificate must be true or false, not 'on' (line 5)"],
+    [6, "use_identity_as_username must be true or false, not '2' (line 6)"],
+    [7, "protocol must be mqtt or websockets, not 'ws' (line 7)"],
+  ]);
+});
+
+test('a path given twice in one scope', () => {
+  assert.deepEqual(errorsOf('password_file a', 'acl_file b', 'password_file c', 'listener 8883', 'certfile x',
+    'keyfile y', 'certfile z', 'listener 8884', 'certfile x', 'keyfile y'), [
+    [3, 'password_file given twice (first on line 1) (line 3)'],
+    [7, 'certfile given twice for this listener (first on line 5) (line 7)'],
+  ]);
+});
+
+test('per-listener options before any listener need a port line', () => {
+  assert.deepEqual(errorsOf('max_connections 5', 'allow_anonymous false', 'protocol mqtt'), [
+    [1, "'max_connections' before any listener: add a 'listener' line before it (mosquitto would apply it to an implicit listener on port 1883 on every interface) (line 1)"],
+    [3, "'protocol' before any listener: add a 'listener' line before it (mosquitto would apply it to an implicit listener on port 1883 on every interface) (line 3)"],
+  ]);
+  // With `port` anywhere they configure Mosquitto's default listener, as Mosquitto does.
+  assert.deepEqual(configOf('max_connections 5', 'port 1883').listeners, [{ port: 1883, host: null, ...PLAIN, maxConnections: 5 }]);
+});
+
+test('max_connections is per listener; the top-level figure is their sum, or -1 when one is unlimited', () => {
+  const config = configOf('listener 1883', 'max_connections 10', 'listener 1884', 'max_connections 0', 'listener 1885', 'max_connections 5');
+  assert.deepEqual(config.listeners.map((listener) => listener.maxConnections), [10, 0, 5]);
+  assert.equal(config.maxConnections, 15);
+  assert.equal(configOf('listener 1883', 'max_connections 10', 'listener 1884').maxConnections, -1);
+});
+
+test('TLS options that do not make a working listener', () => {
+  assert.deepEqual(errorsOf('listener 8883', 'certfile c.pem', 'listener 8884', 'keyfile k.pem'), [
+    [2, 'certfile without keyfile on listener 8883 (every interface): TLS needs both (line 2)'],
+    [4, 'keyfile without certfile on listener 8884 (every interface): TLS needs both (line 4)'],
+  ]);
+  assert.deepEqual(errorsOf('listener 1883 127.0.0.1', 'cafile ca.pem', 'require_certificate true', 'use_identity_as_username true'), [
+    [2, 'cafile on listener 1883 127.0.0.1, which has no certfile and keyfile, so no TLS (line 2)'],
+    [3, 'require_certificate on listener 1883 127.0.0.1, which has no certfile and keyfile, so no TLS (line 3)'],
+    [4, 'use_identity_as_username on listener 1883 127.0.0.1, which has no certfile and keyfile, so no TLS (line 4)'],
+  ]);
+  // false is the default, so saying it on a plain listener is harmless.
+  assert.deepEqual(errorsOf('listener 1883', 'require_certificate false', 'use_identity_as_username false'), []);
+  assert.deepEqual(errorsOf('listener 8883', 'certfile c', 'keyfile k', 'require_certificate true', 'listener 8884',
+    'certfile c', 'keyfile k', 'use_identity_as_username true'), [
+    [4, 'require_certificate true on listener 8883 (every interface) needs cafile: without it no client certificate can be verified (line 4)'],
+    [8, 'use_identity_as_username true on listener 8884 (every interface) needs require_certificate true (line 8)'],
+  ]);
+  assert.deepEqual(errorsOf('listener 8080', 'protocol websockets', 'certfile c', 'keyfile k', 'cafile a', 'require_certificate true'), [
+    [6, 'require_certificate is not available on websockets listener 8080 (every interface) (line 6)'],
+  ]);
+});
+
+test('listeners that would clash on one port', () => {
+  assert.deepEqual(errorsOf('listener 1883 127.0.0.1', 'listener 1884', 'listener 1883 127.0.0.1', 'listener 1884 10.0.0.1',
+    'listener 1883 10.0.0.1', 'port 1883'), [
+    [3, 'listener 1883 127.0.0.1 clashes with listener 1883 127.0.0.1 on line 1 (line 3)'],
+    [4, 'listener 1884 10.0.0.1 clashes with listener 1884 (every interface) on line 2 (line 4)'],
+    [6, 'port 1883 (every interface) clashes with listener 1883 127.0.0.1 on line 1 (line 6)'],
+  ]);
+});
+
+test('never throws, and every error names a line that exists', () => {
+  const words = ['listener', 'port', '1883', '0', '-1', 'true', 'x', '#', ' ', '\t', '\r', 'certfile', 'keyfile',
+    'cafile', 'require_certificate', 'protocol', 'websockets', 'password_file', 'max_connections', '127.0.0.1'];
+  let seed = 7;
+  const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+  for (let round = 0; round < 2000; round++) {
+    const lines = [];
+    for (let line = next() % 8; line > 0; line--) {
+      lines.push(Array.from({ length: next() % 5 }, () => words[next() % words.length]).join(next() % 3 ? ' ' : ''));
+    }
+    const { config, errors } = parseConfig(lines.join('\n'), { file: FILE });
+    assert.ok(config.listeners.length > 0);
+    for (const { line, message } of errors) {
+      assert.ok(line >= 1 && line <= lines.length && message.endsWith(`(line ${line})`), message);
+    }
+  }
+});
