@@ -296,6 +296,38 @@ describe("wrenmq limits", () => {
     }
   });
 
+  test("a connection that never sends CONNECT is closed after the connect timeout", async () => {
+    const broker = await startWrenmq({ connectTimeoutMs: 500 });
+    try {
+      const raw = await rawClient(broker.port);
+      const started = Date.now();
+      await until(raw.isClosed, 3000, "the silent connection to close");
+      assert.ok(Date.now() - started >= 450, "not before the timeout");
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  test("a full topic table answers SUBACK 0x97 (5.0) / 0x80 (3.1.1) for the filters that do not fit", async () => {
+    const broker = await startWrenmq({ subscriptionCountMax: 2 });
+    try {
+      const v5 = await rawClient(broker.port, 5);
+      v5.send({ ...connectPacket("full5"), protocolVersion: 5 });
+      v5.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "a", qos: 1 }, { topic: "b", qos: 2 }, { topic: "c", qos: 0 }] });
+      await until(() => v5.packets.some((p) => p.cmd === "suback"), 3000, "SUBACK 5.0");
+      assert.deepEqual(v5.packets.find((p) => p.cmd === "suback").granted, [1, 2, 0x97]);
+      const v4 = await rawClient(broker.port);
+      v4.send(connectPacket("full4"));
+      v4.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "d", qos: 1 }] });
+      await until(() => v4.packets.some((p) => p.cmd === "suback"), 3000, "SUBACK 3.1.1");
+      assert.deepEqual(v4.packets.find((p) => p.cmd === "suback").granted, [0x80]);
+      v5.socket.destroy();
+      v4.socket.destroy();
+    } finally {
+      await broker.stop();
+    }
+  });
+
   test("a packet over the maximum packet size is refused with 0x95 and closes the connection", async () => {
     const broker = await startWrenmq({ packetSizeMax: 1024 });
     try {
