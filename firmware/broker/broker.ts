@@ -22,7 +22,6 @@
  * - packet larger than ours: refused with 0x95 and the connection closed (MQTT-3.1.2-24).
  */
 import { Span, Writer } from "../core/bytes";
-import { ERR_PROTOCOL_VERSION, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
 import {
   ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, TOPIC_ALIAS_MAXIMUM, DISCONNECT, MAXIMUM_PACKET_SIZE, MESSAGE_EXPIRY_INTERVAL,
@@ -32,14 +31,13 @@ import {
 } from "../codec/constants";
 import { PacketRepr, packetDecode } from "../codec/packet";
 import { PropertiesRepr, propertiesBodyEncode } from "../codec/properties";
-import { ConnackRepr, connackEncode } from "../codec/connack";
-import { AckRepr, ackEncode } from "../codec/ack";
+import { connackEncode } from "../codec/connack";
 import { AckListRepr, ackListEncode } from "../codec/ack_list";
-import { DisconnectRepr, disconnectEncode } from "../codec/disconnect";
 import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
+import { Responses } from "./responses";
 import { SYS_ENTRY_COUNT, SysReport } from "./sys";
 import { ACCESS_READ, ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { topicMatches } from "../codec/topic";
@@ -48,13 +46,11 @@ import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
 import { EXPIRY_NEVER, INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
 import {
-  CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_RESERVE,
-  CONTROL_SIZE, Connections,
+  CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_RESERVE, Connections,
 } from "./connections";
 import {
-  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DROP_POOL_FULL,
-  COUNTER_DROP_QUEUE_FULL, COUNTER_MESSAGES_RECEIVED,
-  COUNTER_DENIED, COUNTER_REFUSED_CONNECTIONS, COUNTER_PROTOCOL_ERRORS, EVENT_CLOSE,
+  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DENIED, COUNTER_DROP_POOL_FULL,
+  COUNTER_DROP_QUEUE_FULL, COUNTER_MESSAGES_RECEIVED, COUNTER_REFUSED_CONNECTIONS,
 } from "./counters";
 
 /** Connection slots beyond `connectionCountMax`, so a client over the limit still gets its CONNACK refusal. */
@@ -70,23 +66,16 @@ export class Broker {
   readonly retained: RetainedTable;
   /** Counters for $SYS, indexed by COUNTER_*. */
   readonly counters: Int32Array;
-  /** Connections in state CONNECTED. */
-  connected: i32 = 0;
 
   private readonly packet: PacketRepr;
-  private readonly connack: ConnackRepr;
-  private readonly ack: AckRepr;
   private readonly ackList: AckListRepr;
-  private readonly disconnect: DisconnectRepr;
   private readonly forward: PropertiesRepr;
   private readonly scratch: Uint8Array;
   private readonly reasonCodes: Uint8Array;
   private readonly writer: Writer = new Writer();
   private readonly span: Span = new Span();
   private readonly topicSpan: Span = new Span();
-  private readonly events: Int32Array;
-  private eventHead: i32 = 0;
-  private eventLength: i32 = 0;
+  private readonly responses: Responses;
   private assignedIdCounter: i32 = 0;
   private readonly deliveries: Deliveries;
   private readonly sys: SysReport;
@@ -120,14 +109,11 @@ export class Broker {
     this.retained = retained;
     this.sys = new SysReport(connections, sessions, topics, pool, retained, counters);
     this.packet = new PacketRepr(limits);
-    this.connack = new ConnackRepr(new PropertiesRepr(8));
-    this.ack = new AckRepr(new PropertiesRepr(1));
     this.ackList = new AckListRepr(new PropertiesRepr(1));
-    this.disconnect = new DisconnectRepr(new PropertiesRepr(1));
     this.forward = new PropertiesRepr(limits.propertyCountMax);
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
-    this.events = new Int32Array(slots * 2);
+    this.responses = new Responses(connections, counters);
     this.aliasTopic = new Uint8Array(limits.packetSizeMax);
   }
 
@@ -155,7 +141,7 @@ export class Broker {
       const result = packetDecode(source, offset + used, length - used, this.packet, connections.version[slot], this.limits.packetSizeMax);
       if (result == 0) break;
       if (result < 0) {
-        this.refuse(slot, result);
+        this.responses.refuse(slot, result);
         return length;
       }
       used += result;
@@ -172,7 +158,7 @@ export class Broker {
    */
   output(slot: i32, nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
     const connections = this.connections;
-    let written = this.controlDrain(slot, target, offset, capacity);
+    let written = this.responses.controlDrain(slot, target, offset, capacity);
     if (connections.state[slot] != CONNECTION_CONNECTED) return written;
     const session = connections.session[slot];
     const deliveries = this.deliveries;
@@ -186,7 +172,7 @@ export class Broker {
   closed(slot: i32, nowMs: i32): void {
     const connections = this.connections;
     if (connections.state[slot] == CONNECTION_FREE) return;
-    if (connections.state[slot] == CONNECTION_CONNECTED) this.connected--;
+    if (connections.state[slot] == CONNECTION_CONNECTED) this.connections.connected--;
     this.aliasesRelease(slot);
     const session = connections.session[slot];
     const owner = session >= 0 && this.sessions.connection[session] == slot;
@@ -221,10 +207,10 @@ export class Broker {
     for (let slot = 0; slot < connections.count; slot++) {
       const state: i32 = connections.state[slot];
       if (state == CONNECTION_AWAITING_CONNECT && ((nowMs - connections.openedAtMs[slot]) | 0) > this.limits.connectTimeoutMs) {
-        this.close(slot);
+        this.responses.close(slot);
       } else if (state == CONNECTION_CONNECTED && connections.keepAliveMs[slot] > 0 &&
         ((nowMs - connections.lastInputMs[slot]) | 0) > connections.keepAliveMs[slot] + (connections.keepAliveMs[slot] >> 1)) {
-        this.sendDisconnect(slot, 0x8d); // Keep Alive timeout
+        this.responses.sendDisconnect(slot, 0x8d); // Keep Alive timeout
       }
     }
     const sessions = this.sessions;
@@ -248,11 +234,7 @@ export class Broker {
 
   /** The next event, `(EVENT_* << 24) | slot`, or -1. */
   nextEvent(): i32 {
-    if (this.eventLength == 0) return -1;
-    const event = this.events[this.eventHead];
-    this.eventHead = (this.eventHead + 1) % this.events.length;
-    this.eventLength--;
-    return event;
+    return this.responses.nextEvent();
   }
 
   // ---- packets ------------------------------------------------------------------------------
@@ -262,11 +244,11 @@ export class Broker {
     const state: i32 = this.connections.state[slot];
     if (state == CONNECTION_AWAITING_CONNECT) {
       if (type == CONNECT) this.onConnect(slot, nowMs);
-      else this.close(slot); // MQTT-3.1.0-1: the first packet must be CONNECT
+      else this.responses.close(slot); // MQTT-3.1.0-1: the first packet must be CONNECT
       return;
     }
     switch (type) {
-      case CONNECT: this.sendDisconnect(slot, 0x82); break; // MQTT-3.1.0-2: a second CONNECT
+      case CONNECT: this.responses.sendDisconnect(slot, 0x82); break; // MQTT-3.1.0-2: a second CONNECT
       case PUBLISH: this.onPublish(slot, nowMs); break;
       case PUBACK: this.onPuback(slot); break;
       case PUBREC: this.onPubrec(slot); break;
@@ -274,10 +256,10 @@ export class Broker {
       case PUBCOMP: this.onPubcomp(slot); break;
       case SUBSCRIBE: this.onSubscribe(slot, nowMs); break;
       case UNSUBSCRIBE: this.onUnsubscribe(slot); break;
-      case PINGREQ: this.sendEmpty(slot, PINGRESP); break;
+      case PINGREQ: this.responses.sendEmpty(slot, PINGRESP); break;
       case DISCONNECT: this.onDisconnect(slot); break;
-      case AUTH: this.sendDisconnect(slot, 0x82); break; // no enhanced authentication was started
-      default: this.sendDisconnect(slot, 0x82); break; // a server-to-client packet from a client
+      case AUTH: this.responses.sendDisconnect(slot, 0x82); break; // no enhanced authentication was started
+      default: this.responses.sendDisconnect(slot, 0x82); break; // a server-to-client packet from a client
     }
   }
 
@@ -291,23 +273,23 @@ export class Broker {
     let assigned = false;
     if (clientId.length == 0) {
       // MQTT 3.1 requires an id; 3.1.1 only for a persistent session (MQTT-3.1.3-7, -8).
-      if (version == MQTT_3_1 || (!v5 && !connect.cleanStart)) return this.refuseConnect(slot, 2, 0x85);
+      if (version == MQTT_3_1 || (!v5 && !connect.cleanStart)) return this.responses.refuseConnect(slot, 2, 0x85);
       clientId = this.assignClientId();
       assigned = true;
     }
-    if (clientId.length > this.limits.clientIdSizeMax) return this.refuseConnect(slot, 2, 0x85);
+    if (clientId.length > this.limits.clientIdSizeMax) return this.responses.refuseConnect(slot, 2, 0x85);
     let keepAlive = connect.keepAlive;
     const keepAliveMax = this.limits.keepAliveMaxSeconds;
     let serverKeepAlive = false;
     if (keepAliveMax > 0 && (keepAlive == 0 || keepAlive > keepAliveMax)) {
       // 3.x has no way to tell the client; Mosquitto refuses such clients the same way.
-      if (!v5) return this.refuseConnect(slot, 2, 0x85);
+      if (!v5) return this.responses.refuseConnect(slot, 2, 0x85);
       keepAlive = keepAliveMax;
       serverKeepAlive = true;
     }
-    if (this.connected >= this.limits.connectionCountMax) return this.refuseConnect(slot, 3, 0x97);
+    if (this.connections.connected >= this.limits.connectionCountMax) return this.responses.refuseConnect(slot, 3, 0x97);
     const verdict = this.security.authenticate(slot, clientId, connect.usernameFlag, connect.username, connect.passwordFlag, connect.password);
-    if (verdict != 0) return this.refuseConnect(slot, verdict == 0x86 ? 4 : 5, verdict); // MQTT-3.2.2 return codes 4, 5
+    if (verdict != 0) return this.responses.refuseConnect(slot, verdict == 0x86 ? 4 : 5, verdict); // MQTT-3.2.2 return codes 4, 5
 
     const sessions = this.sessions;
     let session = sessions.find(clientId);
@@ -315,7 +297,7 @@ export class Broker {
       // Takeover (MQTT-3.1.4-3): the old connection goes, 0x8E Session taken over in 5.0.
       const old = sessions.connection[session];
       sessions.connection[session] = -1;
-      this.sendDisconnect(old, 0x8e);
+      this.responses.sendDisconnect(old, 0x8e);
     }
     if (session >= 0 && sessions.willMessage[session] >= 0) {
       // A reconnect cancels a will still waiting out its delay (MQTT-3.1.3-9).
@@ -328,7 +310,7 @@ export class Broker {
     }
     const sessionPresent = session >= 0;
     if (session < 0) session = sessions.create(clientId);
-    if (session < 0) return this.refuseConnect(slot, 3, 0x97);
+    if (session < 0) return this.responses.refuseConnect(slot, 3, 0x97);
     sessions.connection[session] = slot;
     sessions.expirySeconds[session] = v5
       ? connect.properties.numberOf(SESSION_EXPIRY_INTERVAL, 0)
@@ -346,9 +328,9 @@ export class Broker {
       connections.willDelaySeconds[slot] = v5 ? connect.willProperties.numberOf(WILL_DELAY_INTERVAL, 0) : 0;
     }
     connections.state[slot] = CONNECTION_CONNECTED;
-    this.connected++;
+    this.connections.connected++;
 
-    const connack = this.connack;
+    const connack = this.responses.connack;
     connack.version = version;
     connack.sessionPresent = sessionPresent;
     connack.reasonCode = 0;
@@ -374,18 +356,18 @@ export class Broker {
     const session = connections.session[slot];
     const v5 = connections.version[slot] == MQTT_5;
     if (publish.properties.has(TOPIC_ALIAS) && !this.aliasResolve(slot, publish, nowMs)) return;
-    if (publish.retain && !this.limits.retainAvailable) return this.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
+    if (publish.retain && !this.limits.retainAvailable) return this.responses.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
     this.counters[COUNTER_MESSAGES_RECEIVED]++;
     const qos = publish.qos;
     if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_WRITE, publish.topic)) {
       // Refused by the ACL: not routed; acknowledged with 0x87 in 5.0, silently in 3.x (as Mosquitto).
       this.counters[COUNTER_DENIED]++;
       if (qos == 2) this.sessions.incomingAdd(session, publish.packetId);
-      if (qos > 0) this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x87);
+      if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x87);
       return;
     }
     if (qos == 2 && this.sessions.incomingHas(session, publish.packetId)) {
-      return this.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
+      return this.responses.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
     }
     this.forwardProperties(publish.properties);
     const message = this.store(publish.topic, publish.payload, qos, publish.retain,
@@ -393,17 +375,17 @@ export class Broker {
     if (message < 0) {
       this.counters[COUNTER_DROP_POOL_FULL]++;
       if (qos == 0) return;
-      if (v5) return this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x97);
-      return this.close(slot); // unacknowledged, so the client publishes it again
+      if (v5) return this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x97);
+      return this.responses.close(slot); // unacknowledged, so the client publishes it again
     }
     if (qos == 2 && !this.sessions.incomingAdd(session, publish.packetId)) {
       this.pool.release(message);
-      return this.sendDisconnect(slot, 0x93); // Receive Maximum exceeded
+      return this.responses.sendDisconnect(slot, 0x93); // Receive Maximum exceeded
     }
     const deliveries = this.route(message, session, publish.topic, nowMs, false);
     if (publish.retain) this.retained.update(this.pool, message, publish.topic, this.scratch);
     this.pool.release(message);
-    if (qos > 0) this.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
+    if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
   }
 
   private onPuback(slot: i32): void {
@@ -419,21 +401,21 @@ export class Broker {
     const session = this.connections.session[slot];
     const packetId = this.packet.ack.packetId;
     const index = sessions.inflightFind(session, packetId);
-    if (index < 0 || sessions.inflightQos[index] != 2) return this.sendAck(slot, PUBREL, packetId, 0x92);
+    if (index < 0 || sessions.inflightQos[index] != 2) return this.responses.sendAck(slot, PUBREL, packetId, 0x92);
     if (sessions.inflightState[index] == INFLIGHT_PUBLISHED) {
       this.pool.release(sessions.inflightMessage[index]);
       sessions.inflightMessage[index] = -1;
       sessions.inflightState[index] = INFLIGHT_RELEASED;
     }
     if (this.packet.ack.reasonCode >= 0x80) return this.inflightDone(session, index); // refused: the flow ends (MQTT 5 §4.3.3)
-    this.sendAck(slot, PUBREL, packetId, 0);
+    this.responses.sendAck(slot, PUBREL, packetId, 0);
   }
 
   private onPubrel(slot: i32): void {
     const session = this.connections.session[slot];
     const packetId = this.packet.ack.packetId;
     const known = this.sessions.incomingRemove(session, packetId);
-    this.sendAck(slot, PUBCOMP, packetId, known ? 0 : 0x92);
+    this.responses.sendAck(slot, PUBCOMP, packetId, known ? 0 : 0x92);
   }
 
   private onPubcomp(slot: i32): void {
@@ -483,7 +465,7 @@ export class Broker {
     suback.packetId = subscribe.packetId;
     suback.reasonCodes.set(this.reasonCodes, 0, subscribe.count);
     suback.properties.clear();
-    this.controlWrite(slot, ackListEncode(suback, connections.control, connections.controlEnd(slot)));
+    this.responses.controlWrite(slot, ackListEncode(suback, connections.control, connections.controlEnd(slot)));
   }
 
   private onUnsubscribe(slot: i32): void {
@@ -500,7 +482,7 @@ export class Broker {
     unsuback.packetId = unsubscribe.packetId;
     unsuback.reasonCodes.set(this.reasonCodes, 0, unsubscribe.count);
     unsuback.properties.clear();
-    this.controlWrite(slot, ackListEncode(unsuback, connections.control, connections.controlEnd(slot)));
+    this.responses.controlWrite(slot, ackListEncode(unsuback, connections.control, connections.controlEnd(slot)));
   }
 
   private onDisconnect(slot: i32): void {
@@ -511,13 +493,13 @@ export class Broker {
       const expiry = disconnect.properties.numberOf(SESSION_EXPIRY_INTERVAL, -2);
       if (expiry != -2) {
         // MQTT-3.14.2-2: a session that was to end at disconnect may not be given a life now.
-        if (this.sessions.expirySeconds[session] == 0 && expiry != 0) return this.sendDisconnect(slot, 0x82);
+        if (this.sessions.expirySeconds[session] == 0 && expiry != 0) return this.responses.sendDisconnect(slot, 0x82);
         this.sessions.expirySeconds[session] = expiry;
       }
     }
     // Reason 0x04 asks for the will all the same (MQTT 5 §3.14.2.1).
     if (disconnect.reasonCode != 0x04) connections.normalDisconnect[slot] = 1;
-    this.close(slot);
+    this.responses.close(slot);
   }
 
   // ---- routing and delivery -------------------------------------------------------------------
@@ -603,7 +585,7 @@ export class Broker {
     const connections = this.connections;
     const alias = publish.properties.numberOf(TOPIC_ALIAS, 0);
     if (alias < 1 || alias > connections.aliasCount) {
-      this.sendDisconnect(slot, 0x94);
+      this.responses.sendDisconnect(slot, 0x94);
       return false;
     }
     const index = slot * connections.aliasCount + alias - 1;
@@ -618,7 +600,7 @@ export class Broker {
     }
     const message = connections.aliasMessage[index];
     if (message < 0) {
-      this.sendDisconnect(slot, 0x82);
+      this.responses.sendDisconnect(slot, 0x82);
       return false;
     }
     pool.read(message, 0, pool.topicLength[message], this.aliasTopic, 0);
@@ -660,7 +642,7 @@ export class Broker {
     const uptime = (((nowMs - this.startedAtMs) | 0) / 1000) | 0;
     const sys = this.sys;
     for (let index = 0; index < SYS_ENTRY_COUNT; index++) {
-      sys.write(index, this.connected, uptime, this.sysTopic, this.sysPayload);
+      sys.write(index, this.connections.connected, uptime, this.sysTopic, this.sysPayload);
       this.topicSpan.set(this.sysTopic, 0, sys.topicLength);
       this.sysPayloadSpan.set(this.sysPayload, 0, sys.payloadLength);
       this.forward.clear();
@@ -747,101 +729,6 @@ export class Broker {
     return this.span;
   }
 
-  // ---- responses and closing --------------------------------------------------------------------
-
-  private controlWrite(slot: i32, written: i32): void {
-    assert(written > 0, "Broker.controlWrite: control buffer sized by CONTROL_RESERVE");
-    this.connections.controlCommit(slot, written);
-  }
-
-  /** Moves as much of the control buffer as fits into `target`. */
-  private controlDrain(slot: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
-    const connections = this.connections;
-    const length = connections.controlLength[slot];
-    if (length == 0) return 0;
-    const base = slot * CONTROL_SIZE;
-    const step = length < capacity ? length : capacity;
-    bytesCopy(target, offset, connections.control, base, step);
-    if (step < length) bytesCopy(connections.control, base, connections.control, base + step, length - step);
-    connections.controlLength[slot] = length - step;
-    return step;
-  }
-
-  private ackEncodeInto(slot: i32, type: i32, packetId: i32, reasonCode: i32, target: Uint8Array, offset: i32): i32 {
-    const ack = this.ack;
-    ack.version = this.connections.version[slot];
-    ack.type = type;
-    ack.packetId = packetId;
-    ack.reasonCode = ack.version == MQTT_5 ? reasonCode : 0;
-    ack.form = 0;
-    ack.properties.clear();
-    return ackEncode(ack, target, offset);
-  }
-
-  private sendAck(slot: i32, type: i32, packetId: i32, reasonCode: i32): void {
-    const connections = this.connections;
-    this.controlWrite(slot, this.ackEncodeInto(slot, type, packetId, reasonCode, connections.control, connections.controlEnd(slot)));
-  }
-
-  private sendEmpty(slot: i32, type: i32): void {
-    const connections = this.connections;
-    const at = connections.controlEnd(slot);
-    connections.control[at] = type << 4;
-    connections.control[at + 1] = 0;
-    connections.controlCommit(slot, 2);
-  }
-
-  /** Sends DISCONNECT with `reasonCode` (5.0 only; 3.x just closes) and closes. */
-  private sendDisconnect(slot: i32, reasonCode: i32): void {
-    const connections = this.connections;
-    if (connections.version[slot] == MQTT_5 && connections.state[slot] == CONNECTION_CONNECTED) {
-      const disconnect = this.disconnect;
-      disconnect.version = MQTT_5;
-      disconnect.type = DISCONNECT;
-      disconnect.reasonCode = reasonCode;
-      disconnect.form = 0;
-      disconnect.properties.clear();
-      this.controlWrite(slot, disconnectEncode(disconnect, connections.control, connections.controlEnd(slot)));
-    }
-    if (reasonCode >= 0x80) this.counters[COUNTER_PROTOCOL_ERRORS]++;
-    this.close(slot);
-  }
-
-  /** Refuses a CONNECT: return code `code3` before 5.0, reason `code5` in 5.0 (MQTT-3.2.2-5). */
-  private refuseConnect(slot: i32, code3: i32, code5: i32): void {
-    const connections = this.connections;
-    const connack = this.connack;
-    connack.version = connections.version[slot];
-    connack.sessionPresent = false;
-    connack.reasonCode = connack.version == MQTT_5 ? code5 : code3;
-    connack.properties.clear();
-    this.controlWrite(slot, connackEncode(connack, connections.control, connections.controlEnd(slot)));
-    this.counters[COUNTER_REFUSED_CONNECTIONS]++;
-    this.close(slot);
-  }
-
-  /** Answers bad bytes from the peer: the right refusal, then close (MQTT 5 §4.13). */
-  private refuse(slot: i32, error: i32): void {
-    const connections = this.connections;
-    if (connections.state[slot] == CONNECTION_AWAITING_CONNECT) {
-      // An unknown protocol level gets CONNACK 0x01 in the 3.1.1 form (MQTT-3.1.2-2); anything else just closes.
-      if (error == ERR_PROTOCOL_VERSION) return this.refuseConnect(slot, 1, 0x84);
-      this.counters[COUNTER_PROTOCOL_ERRORS]++;
-      return this.close(slot);
-    }
-    this.sendDisconnect(slot, errorReasonCode(error));
-  }
-
-  /** Moves `slot` to CLOSING and tells the host to close the socket once output is drained. */
-  private close(slot: i32): void {
-    const connections = this.connections;
-    if (connections.state[slot] == CONNECTION_CLOSING || connections.state[slot] == CONNECTION_FREE) return;
-    if (connections.state[slot] == CONNECTION_CONNECTED) this.connected--;
-    connections.state[slot] = CONNECTION_CLOSING;
-    this.events[(this.eventHead + this.eventLength) % this.events.length] = (EVENT_CLOSE << 24) | slot;
-    this.eventLength++;
-    connections.markWritable(slot);
-  }
 }
 
 /** True for `$share/…` filters (MQTT 5 §4.8.2). */

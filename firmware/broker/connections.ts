@@ -50,6 +50,8 @@ export class Connections {
   writableLength: i32 = 0;
   used: i32 = 0;
   usedPeak: i32 = 0;
+  /** Slots in state CONNECTED. */
+  connected: i32 = 0;
 
   constructor(count: i32, aliasCount: i32) {
     this.state = new Uint8Array(count);

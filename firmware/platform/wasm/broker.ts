@@ -77,4 +77,4 @@ export function poll(nowMs: i32): void { broker!.poll(nowMs); }
 export function nextWritable(): i32 { return broker!.nextWritable(); }
 export function nextEvent(): i32 { return broker!.nextEvent(); }
 export function counter(index: i32): i32 { return broker!.counters[index]; }
-export function connectedCount(): i32 { return broker!.connected; }
+export function connectedCount(): i32 { return broker!.connections.connected; }
