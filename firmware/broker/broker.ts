@@ -38,6 +38,7 @@ import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
 import { Responses } from "./responses";
+import { TopicAliases } from "./aliases";
 import { SYS_ENTRY_COUNT, SysReport } from "./sys";
 import { ACCESS_READ, ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { topicMatches } from "../codec/topic";
@@ -82,8 +83,7 @@ export class Broker {
   private readonly sysTopic: Uint8Array = new Uint8Array(128);
   private readonly sysPayload: Uint8Array = new Uint8Array(128);
   private readonly sysPayloadSpan: Span = new Span();
-  /** The topic a Topic Alias stands for, copied out of the pool for the PUBLISH being handled. */
-  private readonly aliasTopic: Uint8Array;
+  private readonly aliases: TopicAliases;
   private sysStarted: bool = false;
   private startedAtMs: i32 = 0;
   private sysNextMs: i32 = 0;
@@ -114,7 +114,7 @@ export class Broker {
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
     this.responses = new Responses(connections, counters);
-    this.aliasTopic = new Uint8Array(limits.packetSizeMax);
+    this.aliases = new TopicAliases(pool, connections, counters, limits.packetSizeMax);
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -173,7 +173,7 @@ export class Broker {
     const connections = this.connections;
     if (connections.state[slot] == CONNECTION_FREE) return;
     if (connections.state[slot] == CONNECTION_CONNECTED) this.connections.connected--;
-    this.aliasesRelease(slot);
+    this.aliases.release(slot);
     const session = connections.session[slot];
     const owner = session >= 0 && this.sessions.connection[session] == slot;
     const will = connections.willMessage[slot];
@@ -355,7 +355,10 @@ export class Broker {
     const connections = this.connections;
     const session = connections.session[slot];
     const v5 = connections.version[slot] == MQTT_5;
-    if (publish.properties.has(TOPIC_ALIAS) && !this.aliasResolve(slot, publish, nowMs)) return;
+    if (publish.properties.has(TOPIC_ALIAS)) {
+      const refusal = this.aliases.resolve(slot, publish, nowMs);
+      if (refusal != 0) return this.responses.sendDisconnect(slot, refusal);
+    }
     if (publish.retain && !this.limits.retainAvailable) return this.responses.sendDisconnect(slot, 0x9a); // MQTT-3.3.1-19
     this.counters[COUNTER_MESSAGES_RECEIVED]++;
     const qos = publish.qos;
@@ -575,47 +578,6 @@ export class Broker {
 
 
 
-
-  /**
-   * Applies a Topic Alias (MQTT 5 §3.3.2.3.4): a topic with an alias sets it, an empty topic
-   * uses it (then `publish.topic` is pointed at the stored topic). False when the connection was
-   * closed for it: 0x94 for an alias of 0 or above our maximum, 0x82 for an unknown one.
-   */
-  private aliasResolve(slot: i32, publish: PublishRepr, nowMs: i32): bool {
-    const connections = this.connections;
-    const alias = publish.properties.numberOf(TOPIC_ALIAS, 0);
-    if (alias < 1 || alias > connections.aliasCount) {
-      this.responses.sendDisconnect(slot, 0x94);
-      return false;
-    }
-    const index = slot * connections.aliasCount + alias - 1;
-    const pool = this.pool;
-    if (publish.topic.length > 0) {
-      if (connections.aliasMessage[index] >= 0) pool.release(connections.aliasMessage[index]);
-      this.forward.clear();
-      this.span.set(this.scratch, 0, 0);
-      connections.aliasMessage[index] = pool.allocate(publish.topic, this.span, this.span, 0, false, -1, nowMs);
-      if (connections.aliasMessage[index] < 0) this.counters[COUNTER_DROP_POOL_FULL]++; // the next use of the alias fails
-      return true;
-    }
-    const message = connections.aliasMessage[index];
-    if (message < 0) {
-      this.responses.sendDisconnect(slot, 0x82);
-      return false;
-    }
-    pool.read(message, 0, pool.topicLength[message], this.aliasTopic, 0);
-    publish.topic.set(this.aliasTopic, 0, pool.topicLength[message]);
-    return true;
-  }
-
-  private aliasesRelease(slot: i32): void {
-    const connections = this.connections;
-    const base = slot * connections.aliasCount;
-    for (let i = base; i < base + connections.aliasCount; i++) {
-      if (connections.aliasMessage[i] >= 0) this.pool.release(connections.aliasMessage[i]);
-      connections.aliasMessage[i] = -1;
-    }
-  }
 
   private willPending(session: i32, will: i32, dueMs: i32): void {
     this.sessions.willMessage[session] = will;
