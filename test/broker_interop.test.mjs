@@ -250,6 +250,28 @@ for (const startBroker of [startWrenmq, startMosquitto]) {
   });
 }
 
+describe("wrenmq topic aliases towards the client", () => {
+  test("a client that allows aliases gets each topic once, then an empty topic with its alias (MQTT 5 §3.3.2.3.4)", async () => {
+    const broker = await startWrenmq();
+    try {
+      const raw = await rawClient(broker.port, 5);
+      raw.send({ ...connectPacket("alias-out"), protocolVersion: 5, properties: { topicAliasMaximum: 2 } });
+      raw.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "out/#", qos: 0 }] });
+      await until(() => raw.packets.some((p) => p.cmd === "suback"), 3000, "SUBACK");
+      const publisher = await connectAsync(broker.port, { clientId: "alias-out-pub" });
+      for (const topic of ["out/x", "out/x", "out/y", "out/z", "out/y"]) await publisher.publishAsync(topic, topic, { qos: 1 });
+      await until(() => raw.packets.filter((p) => p.cmd === "publish").length === 5, 3000, "five deliveries");
+      const seen = raw.packets.filter((p) => p.cmd === "publish").map((p) => `${p.topic}|${p.properties?.topicAlias}|${p.payload}`);
+      // x gets alias 1, y alias 2, z reuses alias 1 (the oldest), so y still stands on 2.
+      assert.deepEqual(seen, ["out/x|1|out/x", "|1|out/x", "out/y|2|out/y", "out/z|1|out/z", "|2|out/y"]);
+      raw.socket.destroy();
+      await publisher.endAsync();
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
 describe("wrenmq $SYS", () => {
   test("$SYS reports clients, messages and table use every sys_interval; '#' does not see it (MQTT-4.7.2-1)", async () => {
     const broker = await startWrenmq({ sysIntervalSeconds: 1 });

@@ -1,7 +1,9 @@
 /**
- * Topic aliases a 5.0 client sets (MQTT 5 §3.3.2.3.4): per connection, up to the Topic Alias
- * Maximum we announce, each a topic-only message in the MessagePool (so aliases cost pool
- * chunks only while in use), released when the connection closes.
+ * Topic aliases in both directions (MQTT 5 §3.3.2.3.4), per connection. Those the client sets
+ * (up to the Topic Alias Maximum we announce) are topic-only messages in the MessagePool, so an
+ * alias costs pool chunks only while in use. Those we set towards a client that allows them
+ * hold a reference on a message with that topic; when all are taken the oldest is reused.
+ * Both sets are released when the connection closes: aliases live as long as the connection.
  */
 import { Span } from "../core/bytes";
 import { TOPIC_ALIAS } from "../codec/constants";
@@ -17,12 +19,15 @@ export class TopicAliases {
   private readonly empty: Span = new Span();
   /** The topic an alias stands for, copied out of the pool for the PUBLISH being handled. */
   private readonly aliasTopic: Uint8Array;
+  private readonly compare: Uint8Array;
+  private readonly view: Span = new Span();
 
   constructor(pool: MessagePool, connections: Connections, counters: Int32Array, topicSizeMax: i32) {
     this.pool = pool;
     this.connections = connections;
     this.counters = counters;
     this.aliasTopic = new Uint8Array(topicSizeMax);
+    this.compare = new Uint8Array(topicSizeMax);
   }
 
   /**
@@ -49,13 +54,50 @@ export class TopicAliases {
     return 0;
   }
 
-  /** Drops every alias of `slot` (at close). */
+  /** Drops every alias of `slot`, both directions (at close). */
   release(slot: i32): void {
     const connections = this.connections;
     const base = slot * connections.aliasCount;
     for (let i = base; i < base + connections.aliasCount; i++) {
       if (connections.aliasMessage[i] >= 0) this.pool.release(connections.aliasMessage[i]);
+      if (connections.aliasOutMessage[i] >= 0) this.pool.release(connections.aliasOutMessage[i]);
       connections.aliasMessage[i] = -1;
+      connections.aliasOutMessage[i] = -1;
     }
+  }
+
+  /**
+   * The alias to send `message` to `slot` with: > 0 an alias the client already knows (send an
+   * empty topic), < 0 the negated alias to set now (send the topic; then `outboundSet`), 0 none.
+   */
+  outbound(slot: i32, message: i32): i32 {
+    const connections = this.connections;
+    const allowed = connections.clientAliasMax[slot] < connections.aliasCount ? connections.clientAliasMax[slot] : connections.aliasCount;
+    if (allowed == 0) return 0;
+    const base = slot * connections.aliasCount;
+    for (let i = 0; i < allowed; i++) {
+      const held = connections.aliasOutMessage[base + i];
+      if (held >= 0 && (held == message || this.sameTopic(held, message))) return i + 1;
+    }
+    return -(connections.aliasOutNext[slot] % allowed + 1);
+  }
+
+  /** Records that alias `alias` now stands for `message`'s topic on `slot`. */
+  outboundSet(slot: i32, alias: i32, message: i32): void {
+    const connections = this.connections;
+    const index = slot * connections.aliasCount + alias - 1;
+    if (connections.aliasOutMessage[index] >= 0) this.pool.release(connections.aliasOutMessage[index]);
+    this.pool.retainReference(message);
+    connections.aliasOutMessage[index] = message;
+    connections.aliasOutNext[slot] = alias; // the next new topic takes the following alias
+  }
+
+  private sameTopic(a: i32, b: i32): bool {
+    const pool = this.pool;
+    const length = pool.topicLength[a];
+    if (pool.topicLength[b] != length) return false;
+    this.view.set(this.aliasTopic, 0, length);
+    pool.read(a, 0, length, this.aliasTopic, 0);
+    return pool.topicEquals(b, this.view, this.compare);
   }
 }

@@ -102,7 +102,9 @@ export class Broker {
     this.sessions = sessions;
     this.pool = pool;
     this.counters = counters;
-    this.deliveries = new Deliveries(pool, sessions, connections, counters);
+    const aliases = new TopicAliases(pool, connections, counters, limits.packetSizeMax);
+    this.aliases = aliases;
+    this.deliveries = new Deliveries(pool, sessions, connections, counters, aliases);
     const topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
     const retained = new RetainedTable(limits.retainedCountMax);
     this.topics = topics;
@@ -114,7 +116,6 @@ export class Broker {
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
     this.responses = new Responses(connections, counters);
-    this.aliases = new TopicAliases(pool, connections, counters, limits.packetSizeMax);
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -320,6 +321,7 @@ export class Broker {
     connections.keepAliveMs[slot] = keepAlive * 1000;
     connections.clientPacketSizeMax[slot] = v5 ? connect.properties.numberOf(MAXIMUM_PACKET_SIZE, 0) : 0;
     connections.clientReceiveMax[slot] = v5 ? connect.properties.numberOf(RECEIVE_MAXIMUM, 65535) : 65535;
+    connections.clientAliasMax[slot] = v5 ? connect.properties.numberOf(TOPIC_ALIAS_MAXIMUM, 0) : 0;
     if (connect.willFlag) {
       this.forwardProperties(connect.willProperties);
       const will = this.store(connect.willTopic, connect.willPayload, connect.willQos, connect.willRetain,

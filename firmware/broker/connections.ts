@@ -41,6 +41,10 @@ export class Connections {
   /** Topic aliases set by the client (MQTT 5 §3.3.2.3.4): per slot `aliasCount` MessagePool slots holding only a topic, or -1. */
   readonly aliasCount: i32;
   readonly aliasMessage: Int32Array;
+  /** Topic aliases we set towards the client (it allows `clientAliasMax`, at most `aliasCount`), and the next one to reuse. */
+  readonly clientAliasMax: Int32Array;
+  readonly aliasOutMessage: Int32Array;
+  readonly aliasOutNext: Int32Array;
   readonly control: Uint8Array;
   readonly controlLength: Int32Array;
   /** Whether the slot is in the writable ring already. */
@@ -67,11 +71,15 @@ export class Connections {
     this.normalDisconnect = new Uint8Array(count);
     this.aliasCount = aliasCount;
     this.aliasMessage = new Int32Array(count * aliasCount);
+    this.clientAliasMax = new Int32Array(count);
+    this.aliasOutMessage = new Int32Array(count * aliasCount);
+    this.aliasOutNext = new Int32Array(count);
     this.control = new Uint8Array(count * CONTROL_SIZE);
     this.controlLength = new Int32Array(count);
     this.writableQueued = new Uint8Array(count);
     this.writableRing = new Int32Array(count);
     this.aliasMessage.fill(-1);
+    this.aliasOutMessage.fill(-1);
   }
 
   get count(): i32 {
@@ -90,6 +98,8 @@ export class Connections {
       this.keepAliveMs[slot] = 0;
       this.clientPacketSizeMax[slot] = 0;
       this.clientReceiveMax[slot] = 65535;
+      this.clientAliasMax[slot] = 0;
+      this.aliasOutNext[slot] = 0;
       this.willMessage[slot] = -1;
       this.willDelaySeconds[slot] = 0;
       this.normalDisconnect[slot] = 0;

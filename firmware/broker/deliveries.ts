@@ -7,25 +7,28 @@
  * is sent again first: PUBLISH with DUP, or PUBREL (MQTT-4.4.0-1).
  */
 import { Writer, varintSize } from "../core/bytes";
-import { MESSAGE_EXPIRY_INTERVAL, MQTT_5, PUBLISH, PUBREL, SUBSCRIPTION_IDENTIFIER } from "../codec/constants";
+import { MESSAGE_EXPIRY_INTERVAL, MQTT_5, PUBLISH, PUBREL, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS } from "../codec/constants";
 import { AckRepr, ackEncode } from "../codec/ack";
 import { PropertiesRepr } from "../codec/properties";
 import { MessagePool } from "./messages";
 import { INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
 import { Connections } from "./connections";
 import { COUNTER_DROP_EXPIRED, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_SENT } from "./counters";
+import { TopicAliases } from "./aliases";
 
 export class Deliveries {
   private readonly pool: MessagePool;
   private readonly sessions: Sessions;
   private readonly connections: Connections;
   private readonly counters: Int32Array;
+  private readonly aliases: TopicAliases;
   private readonly writer: Writer = new Writer();
   private readonly ack: AckRepr = new AckRepr(new PropertiesRepr(1));
   /** Where each connection's resend of in-flight deliveries stands, or -1 when none is due. */
   readonly resendFrom: Int32Array;
 
-  constructor(pool: MessagePool, sessions: Sessions, connections: Connections, counters: Int32Array) {
+  constructor(pool: MessagePool, sessions: Sessions, connections: Connections, counters: Int32Array, aliases: TopicAliases) {
+    this.aliases = aliases;
     this.pool = pool;
     this.sessions = sessions;
     this.connections = connections;
@@ -50,7 +53,8 @@ export class Deliveries {
       if (remaining == 0) {
         this.counters[COUNTER_DROP_EXPIRED]++;
       } else {
-        const size = this.publishLength(slot, message, qos, sessions.queueSubscriptionId[index], remaining);
+        const alias = this.aliases.outbound(slot, message);
+        const size = this.publishLength(slot, message, qos, sessions.queueSubscriptionId[index], remaining, alias);
         const clientMax = connections.clientPacketSizeMax[slot];
         if (clientMax > 0 && size > clientMax) {
           this.counters[COUNTER_DROP_TOO_LARGE]++; // MQTT-3.1.2-25: discard, as if sent
@@ -67,8 +71,9 @@ export class Deliveries {
             sessions.inflightCount[session]++;
             pool.retainReference(message);
           }
+          if (alias < 0) this.aliases.outboundSet(slot, -alias, message);
           written += this.publishEncode(slot, message, qos, false, sessions.queueRetain[index] != 0, packetId,
-            sessions.queueSubscriptionId[index], remaining, target, offset + written);
+            sessions.queueSubscriptionId[index], remaining, alias, target, offset + written);
           this.counters[COUNTER_MESSAGES_SENT]++;
         }
       }
@@ -95,9 +100,11 @@ export class Deliveries {
         continue;
       }
       const message = sessions.inflightMessage[index];
-      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, -1);
+      const alias = this.aliases.outbound(slot, message);
+      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, -1, alias);
       if (size > capacity - written) break;
-      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, -1, target, offset + written);
+      if (alias < 0) this.aliases.outboundSet(slot, -alias, message);
+      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, -1, alias, target, offset + written);
     }
     this.resendFrom[slot] = i < sessions.inflightCapacity ? i : -1;
     return written;
@@ -109,46 +116,54 @@ export class Deliveries {
     const elapsed = (((nowMs - this.pool.receivedAtMs[message]) | 0) / 1000) | 0;
     return elapsed >= expiry ? 0 : expiry - elapsed;
   }
-  private publishPropertiesLength(message: i32, subscriptionId: i32, expiry: i32): i32 {
+  private publishPropertiesLength(message: i32, subscriptionId: i32, expiry: i32, alias: i32): i32 {
     let length = this.pool.propertiesLength[message];
+    if (alias != 0) length += 3;
     if (expiry > 0) length += 5;
     if (subscriptionId > 0) length += 1 + varintSize(subscriptionId);
     return length;
   }
-  private publishLength(slot: i32, message: i32, qos: i32, subscriptionId: i32, expiry: i32): i32 {
+  /** `alias`: as `TopicAliases.outbound` answered; > 0 leaves the topic out. */
+  private publishLength(slot: i32, message: i32, qos: i32, subscriptionId: i32, expiry: i32, alias: i32): i32 {
     const pool = this.pool;
-    let remaining = 2 + pool.topicLength[message] + pool.payloadLength[message] + (qos > 0 ? 2 : 0);
+    const topicLength = alias > 0 ? 0 : pool.topicLength[message];
+    let remaining = 2 + topicLength + pool.payloadLength[message] + (qos > 0 ? 2 : 0);
     if (this.connections.version[slot] == MQTT_5) {
-      const properties = this.publishPropertiesLength(message, subscriptionId, expiry);
+      const properties = this.publishPropertiesLength(message, subscriptionId, expiry, alias);
       remaining += varintSize(properties) + properties;
     }
     return 1 + varintSize(remaining) + remaining;
   }
   /** Writes one PUBLISH of `message` at `target[offset ..)`; the caller checked the room. */
   private publishEncode(slot: i32, message: i32, qos: i32, dup: bool, retain: bool, packetId: i32, subscriptionId: i32,
-    expiry: i32, target: Uint8Array, offset: i32): i32 {
+    expiry: i32, alias: i32, target: Uint8Array, offset: i32): i32 {
     const pool = this.pool;
     const writer = this.writer;
     const v5 = this.connections.version[slot] == MQTT_5;
-    const total = this.publishLength(slot, message, qos, subscriptionId, expiry);
+    const total = this.publishLength(slot, message, qos, subscriptionId, expiry, alias);
     const topicLength = pool.topicLength[message];
+    const topicSent = alias > 0 ? 0 : topicLength;
     const propertiesLength = pool.propertiesLength[message];
     const payloadLength = pool.payloadLength[message];
     writer.reset(target, offset);
     writer.u8((PUBLISH << 4) | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0));
-    let remaining = 2 + topicLength + payloadLength + (qos > 0 ? 2 : 0);
-    const properties = v5 ? this.publishPropertiesLength(message, subscriptionId, expiry) : 0;
+    let remaining = 2 + topicSent + payloadLength + (qos > 0 ? 2 : 0);
+    const properties = v5 ? this.publishPropertiesLength(message, subscriptionId, expiry, alias) : 0;
     if (v5) remaining += varintSize(properties) + properties;
     writer.varint(remaining);
-    writer.u16(topicLength);
-    pool.read(message, 0, topicLength, target, writer.position);
-    writer.position += topicLength;
+    writer.u16(topicSent);
+    pool.read(message, 0, topicSent, target, writer.position);
+    writer.position += topicSent;
     if (qos > 0) writer.u16(packetId);
     if (v5) {
       writer.varint(properties);
       if (expiry > 0) {
         writer.u8(MESSAGE_EXPIRY_INTERVAL);
         writer.u32(expiry);
+      }
+      if (alias != 0) {
+        writer.u8(TOPIC_ALIAS);
+        writer.u16(alias > 0 ? alias : -alias);
       }
       pool.read(message, topicLength, propertiesLength, target, writer.position);
       writer.position += propertiesLength;
