@@ -2,56 +2,13 @@
 // Method: files from the real mosquitto_passwd ($7$, $6$) and hashPassword go to a real mosquitto on a free port; each login is tried both ways.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, run, sleep } from './support/brokers.mjs';
+import { run } from './support/brokers.mjs';
 import { hashPassword, parsePasswordFile, verifyPassword } from '../tools/gateway/passwords.mjs';
+import { mosquittoStart, toolPath } from './support/mosquitto.mjs';
 
-/** The path of a Mosquitto program; a clear failure (not a skip) when it is missing. */
-function toolPath(name) {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch { /* not in this directory */ }
-  }
-  throw new Error(`${name} not found: these tests need Debian's mosquitto and mosquitto-clients (make setup, or apt-get install mosquitto mosquitto-clients)`);
-}
-
-/** Resolves when `promise` does or after `ms`, whichever comes first, leaving no timer behind. */
-function within(promise, ms) {
-  let timer;
-  return Promise.race([promise, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]).finally(() => clearTimeout(timer));
-}
-
-/** Starts mosquitto on 127.0.0.1 and a free port with `lines` of configuration; waits at most 5 s. */
-async function mosquittoStart(dir, lines) {
-  const port = await freePort();
-  const file = join(dir, 'mosquitto.conf');
-  writeFileSync(file, [`listener ${port} 127.0.0.1`, ...lines, 'log_dest stderr', ''].join('\n'), { mode: 0o644 });
-  const child = spawn(toolPath('mosquitto'), ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  let ended = false;
-  child.stderr.on('data', (data) => { log += data; });
-  child.once('error', (error) => { log += `${error.message}\n`; ended = true; });
-  const exited = new Promise((resolve) => child.once('exit', () => { ended = true; resolve(); }));
-  for (const deadline = Date.now() + 5000; !log.includes(' running') && !ended && Date.now() < deadline;) await sleep(20);
-  if (!log.includes(' running')) {
-    child.kill('SIGKILL');
-    throw new Error(`mosquitto did not start within 5 s:\n${log}`);
-  }
-  return {
-    port,
-    log: () => log,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await within(exited, 3000);
-      child.kill('SIGKILL');
-    },
-  };
-}
 
 let dir;
 before(() => {

@@ -3,11 +3,12 @@
 // mosquitto (a child process), behind one interface, so a check of the spec can be written once
 // and pointed at both.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BrokerHost } from "../../tools/gateway/host.mjs";
+import { mosquittoStart } from "./mosquitto.mjs";
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -20,23 +21,6 @@ export function freePort() {
   });
 }
 
-function waitForPort(port, deadlineMs) {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const socket = net.connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve();
-      });
-      socket.once("error", () => {
-        socket.destroy();
-        if (Date.now() > deadlineMs) reject(new Error(`nothing listens on ${port}`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 /** Our gateway with `limits` (board-profile names). */
 export async function startWrenmq(limits = {}) {
@@ -45,22 +29,16 @@ export async function startWrenmq(limits = {}) {
   return { name: "wrenmq", port, host, stop: () => host.close() };
 }
 
-/** Debian's mosquitto with `lines` of extra configuration. */
+/** Debian's mosquitto with `lines` of extra configuration (anonymous clients allowed). */
 export async function startMosquitto(lines = []) {
   const dir = mkdtempSync(join(tmpdir(), "wrenmq-mosquitto-"));
-  const port = await freePort();
-  writeFileSync(join(dir, "mosquitto.conf"), [`listener ${port} 127.0.0.1`, "allow_anonymous true", ...lines, ""].join("\n"));
-  const binary = ["/usr/sbin/mosquitto", "mosquitto"].find((path) => path);
-  const child = spawn(binary, ["-c", join(dir, "mosquitto.conf")], { stdio: "ignore" });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.once("error", (error) => { throw new Error(`cannot start mosquitto (run make setup): ${error.message}`); });
-  await waitForPort(port, Date.now() + 5000);
+  chmodSync(dir, 0o755); // mosquitto started as root drops to the mosquitto user, which must read the config
+  const broker = await mosquittoStart(dir, ["allow_anonymous true", ...lines]);
   return {
     name: "mosquitto",
-    port,
+    port: broker.port,
     stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
+      await broker.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
