@@ -8,7 +8,7 @@ HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
 
-.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench-codec budget vectors clean
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-codec budget vectors clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -65,6 +65,9 @@ test-as: node_modules/.package-lock.json ## as-pect unit tests of the AssemblySc
 
 fuzz: harness ## Differential fuzzing against mqtt-packet, 2,000,000 cases
 	WRENMQ_FUZZ_CASES=2000000 node --test test/fuzz.test.mjs
+
+bench: build ## Broker benchmark: the gateway vs mosquitto vs aedes (BENCH_QUICK=1: a smoke run)
+	node tools/bench/broker.mjs
 
 bench-codec: harness build ## Codec packets/s: WASM, JS and mqtt-packet side by side
 	node tools/bench/codec.mjs

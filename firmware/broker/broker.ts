@@ -79,6 +79,8 @@ export class Broker {
   private readonly responses: Responses;
   private assignedIdCounter: i32 = 0;
   private readonly deliveries: Deliveries;
+  /** Set by routing when a connected subscriber's queue is half full; pauses `input`. */
+  private pressure: bool = false;
   private readonly sys: SysReport;
   private readonly sysTopic: Uint8Array = new Uint8Array(128);
   private readonly sysPayload: Uint8Array = new Uint8Array(128);
@@ -130,8 +132,9 @@ export class Broker {
 
   /**
    * Bytes arrived on `slot`. Returns how many were consumed; the host keeps the rest and
-   * offers it again after more arrive, or after draining `output` (input pauses when the
-   * slot's control buffer cannot take another response).
+   * offers it again after more arrive, or after draining `output`: input pauses when the slot's
+   * control buffer cannot take another response, and when a connected subscriber's queue is
+   * half full, so a fast subscriber is not outrun by one large read (back-pressure).
    */
   input(slot: i32, nowMs: i32, source: Uint8Array, offset: i32, length: i32): i32 {
     const connections = this.connections;
@@ -149,6 +152,10 @@ export class Broker {
       connections.lastInputMs[slot] = nowMs;
       this.counters[COUNTER_BYTES_RECEIVED] += result;
       this.handle(slot, nowMs);
+      if (this.pressure) {
+        this.pressure = false;
+        break;
+      }
     }
     return used;
   }
@@ -527,8 +534,9 @@ export class Broker {
     const messageQos: i32 = pool.qos[message];
     const retained = pool.retain[message] != 0;
     let queued: i32 = 0;
-    let slot = topics.nextMatch(name, 0);
-    while (slot >= 0) {
+    let place = topics.nextMatch(name, 0);
+    while (place >= 0) {
+      const slot = topics.inUse[place];
       const session = topics.session[slot];
       if (!(topics.noLocal[slot] != 0 && session == publisher) &&
         this.security.authorize(sessions.clientIdOf(session), ACCESS_READ, name)) {
@@ -541,13 +549,17 @@ export class Broker {
           if (sessions.queuePush(session, message, qos, retainFlag, topics.subscriptionId[slot])) {
             pool.retainReference(message);
             queued++;
-            if (connection >= 0) this.connections.markWritable(connection);
+            if (connection >= 0) {
+              this.connections.markWritable(connection);
+              // A connected subscriber's queue half full: let the host drain it before more input.
+              if (sessions.queueLength[session] * 2 >= sessions.queueCapacity) this.pressure = true;
+            }
           } else {
             this.counters[COUNTER_DROP_QUEUE_FULL]++;
           }
         }
       }
-      slot = topics.nextMatch(name, slot + 1);
+      place = topics.nextMatch(name, place + 1);
     }
     if (isWill && pool.retain[message] != 0) this.retained.update(pool, message, name, this.scratch);
     return queued;

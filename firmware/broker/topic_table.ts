@@ -6,6 +6,10 @@
  * walks the slots in use; the walk is bounded by the table's size. A session subscribing again
  * to the same filter replaces its slot's options (MQTT-3.8.4-3). When the table is full, or a
  * filter is longer than a slot, `subscribe` says so and the SUBACK carries the failure.
+ *
+ * The slots in use are also kept packed at the front of `inUse` (with each slot's place in
+ * `placeOf`), so matching and lookups cost the subscriptions that exist, not the table's size,
+ * and a free slot is found in constant time at the end of the same array.
  */
 import { Span } from "../core/bytes";
 import { topicMatches } from "../codec/topic";
@@ -32,6 +36,10 @@ export class TopicTable {
   /** Slots in use, and the most ever. */
   used: i32 = 0;
   usedPeak: i32 = 0;
+  /** Slots: the first `used` are in use, the rest free. */
+  readonly inUse: Int32Array;
+  /** Index of each slot in `inUse`. */
+  private readonly placeOf: Int32Array;
   /** A span over one slot's filter, reused by `filterOf`. */
   private readonly view: Span = new Span();
 
@@ -45,7 +53,13 @@ export class TopicTable {
     this.retainAsPublished = new Uint8Array(slotCount);
     this.retainHandling = new Uint8Array(slotCount);
     this.subscriptionId = new Int32Array(slotCount);
+    this.inUse = new Int32Array(slotCount);
+    this.placeOf = new Int32Array(slotCount);
     this.session.fill(-1);
+    for (let slot = 0; slot < slotCount; slot++) {
+      this.inUse[slot] = slot;
+      this.placeOf[slot] = slot;
+    }
   }
 
   get slotCount(): i32 {
@@ -60,7 +74,8 @@ export class TopicTable {
 
   /** The slot where `session` subscribes to `filter`, or -1. */
   find(session: i32, filter: Span): i32 {
-    for (let slot = 0; slot < this.session.length; slot++) {
+    for (let place = 0; place < this.used; place++) {
+      const slot = this.inUse[place];
       if (this.session[slot] != session || this.filterLength[slot] != filter.length) continue;
       const base = slot * this.filterSizeMax;
       let same = true;
@@ -79,8 +94,8 @@ export class TopicTable {
     let slot = this.find(session, filter);
     this.existed = slot >= 0;
     if (slot < 0) {
-      slot = this.freeSlot();
-      if (slot < 0) return TABLE_FULL;
+      if (this.used == this.session.length) return TABLE_FULL;
+      slot = this.inUse[this.used]; // the first free slot
       this.session[slot] = session;
       this.filterLength[slot] = filter.length;
       bytesCopy(this.filters, slot * this.filterSizeMax, filter.buffer, filter.offset, filter.length);
@@ -100,25 +115,37 @@ export class TopicTable {
 
   /** Removes every subscription of `session` (clean start, session end). */
   removeSession(session: i32): void {
-    for (let slot = 0; slot < this.session.length; slot++) if (this.session[slot] == session) this.free(slot);
+    let place = 0;
+    while (place < this.used) {
+      const slot = this.inUse[place];
+      if (this.session[slot] == session) this.free(slot); // the last slot in use moves here: look again
+      else place++;
+    }
   }
 
-  /** The first slot at or after `from` whose filter matches topic `name`, or -1. */
+  /**
+   * The first place at or after `from` in `inUse` whose slot's filter matches topic `name`, or
+   * -1. Walk with `place = nextMatch(name, place + 1)`; the slot is `inUse[place]`. The walk
+   * must not subscribe or unsubscribe in between.
+   */
   nextMatch(name: Span, from: i32): i32 {
-    for (let slot = from; slot < this.session.length; slot++) {
-      if (this.session[slot] >= 0 && topicMatches(this.filterOf(slot), name)) return slot;
+    for (let place = from; place < this.used; place++) {
+      if (topicMatches(this.filterOf(this.inUse[place]), name)) return place;
     }
     return -1;
   }
 
-  private freeSlot(): i32 {
-    for (let slot = 0; slot < this.session.length; slot++) if (this.session[slot] < 0) return slot;
-    return -1;
-  }
-
+  /** Frees `slot` by moving the last slot in use into its place. */
   private free(slot: i32): void {
     this.session[slot] = -1;
     this.filterLength[slot] = 0;
-    this.used--;
+    const place = this.placeOf[slot];
+    const last = this.used - 1;
+    const moved = this.inUse[last];
+    this.inUse[place] = moved;
+    this.placeOf[moved] = place;
+    this.inUse[last] = slot;
+    this.placeOf[slot] = last;
+    this.used = last;
   }
 }

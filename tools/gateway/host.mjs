@@ -135,9 +135,9 @@ export class BrokerHost {
       this.rx.set(data.subarray(offset, offset + length), 0);
       const used = this.core.input(slot, nowMs(), length);
       offset += used;
-      // Short of `length`: the last packet is incomplete, or input paused until the slot's
-      // acknowledgements are collected. Collecting nothing means the former: wait for bytes.
-      if (used < length && this.collect(slot, link) === 0) break;
+      // Short of `length`: the last packet is incomplete, or input paused until acknowledgements
+      // or deliveries are collected (back-pressure). Collecting nothing means the former.
+      if (used < length && this.collectWritable() === 0) break;
     }
     if (offset < data.length) link.pending = Buffer.from(data.subarray(offset));
     this.afterCore();
@@ -155,12 +155,19 @@ export class BrokerHost {
     return total;
   }
 
-  /** After any call into the core: collect output for writable slots, act on events, flush once per turn. */
-  afterCore() {
+  /** Collects output for every slot the core marked writable. Returns the byte count. */
+  collectWritable() {
+    let total = 0;
     for (let slot = this.core.nextWritable(); slot >= 0; slot = this.core.nextWritable()) {
       const link = this.links.get(slot);
-      if (link) this.collect(slot, link);
+      if (link) total += this.collect(slot, link);
     }
+    return total;
+  }
+
+  /** After any call into the core: collect output for writable slots, act on events, flush once per turn. */
+  afterCore() {
+    this.collectWritable();
     for (let event = this.core.nextEvent(); event >= 0; event = this.core.nextEvent()) {
       const link = this.links.get(event & 0xffffff);
       if (link && event >>> 24 === EVENT_CLOSE) {
