@@ -318,6 +318,29 @@ describe("wrenmq limits", () => {
     }
   });
 
+  test("bad input from a 5.0 client gets the spec's reason in DISCONNECT (MQTT 5 §4.13)", async () => {
+    const broker = await startWrenmq();
+    try {
+      const cases = [
+        ["a wildcard in a topic name", [0x30, 0x06, 0x00, 0x03, 0x61, 0x2b, 0x62, 0x00], 0x90], // MQTT-3.3.2-2
+        ["PUBREL with flags 0000", [0x60, 0x02, 0x00, 0x01], 0x81], // MQTT-3.6.1-1
+        ["a Remaining Length of five bytes", [0x30, 0xff, 0xff, 0xff, 0xff, 0x01], 0x81], // MQTT-1.5.5
+        ["QoS 3", [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01], 0x81], // MQTT-3.3.1-4
+        ["Message Expiry Interval twice", [0x30, 0x0e, 0x00, 0x01, 0x61, 0x0a, 0x02, 0, 0, 0, 1, 0x02, 0, 0, 0, 2], 0x82], // §2.2.2.2
+      ];
+      for (const [what, bytes, reason] of cases) {
+        const raw = await rawClient(broker.port, 5);
+        raw.send({ ...connectPacket(`bad5-${reason}-${bytes.length}`), protocolVersion: 5 });
+        await until(() => raw.packets.some((p) => p.cmd === "connack"), 3000, "CONNACK");
+        raw.sendBytes(bytes);
+        await until(raw.isClosed, 3000, `close after ${what}`);
+        assert.equal(raw.packets.find((p) => p.cmd === "disconnect")?.reasonCode, reason, what);
+      }
+    } finally {
+      await broker.stop();
+    }
+  });
+
   test("a connection that never sends CONNECT is closed after the connect timeout", async () => {
     const broker = await startWrenmq({ connectTimeoutMs: 500 });
     try {
