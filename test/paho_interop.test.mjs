@@ -9,7 +9,7 @@ import { run, startMosquitto, startWrenmq } from "./support/brokers.mjs";
 const script = fileURLToPath(new URL("./python/pubsub.py", import.meta.url));
 let brokers;
 before(async () => { brokers = [await startWrenmq(), await startMosquitto()]; });
-after(async () => { await Promise.all(brokers.map((broker) => broker.stop())); });
+after(async () => { await Promise.all((brokers ?? []).map((broker) => broker.stop())); });
 
 for (const protocol of [4, 5]) {
   test(`paho-mqtt publishes and subscribes at QoS 0, 1, 2 (protocol ${protocol}) on both brokers`, async () => {

@@ -25,7 +25,7 @@ export function freePort() {
 /** Our gateway with `limits` (board-profile names). */
 export async function startWrenmq(limits = {}) {
   const host = new BrokerHost({ limits });
-  const { port } = await host.listen(0, "127.0.0.1");
+  const { port } = await host.listen({ port: 0, host: "127.0.0.1" });
   return { name: "wrenmq", port, host, stop: () => host.close() };
 }
 

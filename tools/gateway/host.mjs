@@ -81,20 +81,22 @@ export class BrokerHost {
    * Starts a listener; resolves with its bound address. `tls`: { cert, key, ca, requestCert,
    * useIdentityAsUsername } (PEM contents). `protocol`: "mqtt" or "websockets".
    */
-  async listen({ port = 1883, host = "127.0.0.1", protocol = "mqtt", tls: tlsOptions = null } = {}) {
+  async listen(options = {}) {
+    if (typeof options !== "object" || options === null) throw new TypeError("listen({ port, host, protocol, tls })");
+    const { port = 1883, host = "127.0.0.1", protocol = "mqtt", tls: tlsOptions = null } = options;
     let server;
-    const options = tlsOptions && {
+    const secure = tlsOptions && {
       cert: tlsOptions.cert, key: tlsOptions.key, ca: tlsOptions.ca,
       requestCert: Boolean(tlsOptions.requestCert || tlsOptions.useIdentityAsUsername),
       rejectUnauthorized: Boolean(tlsOptions.requestCert),
     };
     const identityFromCertificate = Boolean(tlsOptions?.useIdentityAsUsername);
     if (protocol === "websockets") {
-      server = options ? https.createServer(options) : http.createServer();
+      server = secure ? https.createServer(secure) : http.createServer();
       const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false) });
       wss.on("connection", (ws, request) => this.accept(webSocketLink(ws, request.socket, identityFromCertificate)));
-    } else if (options) {
-      server = tls.createServer(options, (socket) => this.accept(socketLink(socket, identityFromCertificate)));
+    } else if (secure) {
+      server = tls.createServer(secure, (socket) => this.accept(socketLink(socket, identityFromCertificate)));
     } else {
       server = net.createServer({ noDelay: true }, (socket) => this.accept(socketLink(socket, false)));
     }
