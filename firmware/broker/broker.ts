@@ -32,7 +32,6 @@ import {
 import { PacketRepr, packetDecode } from "../codec/packet";
 import { PropertiesRepr, propertiesBodyEncode } from "../codec/properties";
 import { connackEncode } from "../codec/connack";
-import { AckListRepr, ackListEncode } from "../codec/ack_list";
 import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
@@ -69,7 +68,6 @@ export class Broker {
   readonly counters: Int32Array;
 
   private readonly packet: PacketRepr;
-  private readonly ackList: AckListRepr;
   private readonly forward: PropertiesRepr;
   private readonly scratch: Uint8Array;
   private readonly reasonCodes: Uint8Array;
@@ -113,7 +111,6 @@ export class Broker {
     this.retained = retained;
     this.sys = new SysReport(connections, sessions, topics, pool, retained, counters);
     this.packet = new PacketRepr(limits);
-    this.ackList = new AckListRepr(new PropertiesRepr(1));
     this.forward = new PropertiesRepr(limits.propertyCountMax);
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
@@ -471,13 +468,7 @@ export class Broker {
       }
       this.reasonCodes[i] = code;
     }
-    const suback = this.ackList;
-    suback.version = connections.version[slot];
-    suback.type = SUBACK;
-    suback.packetId = subscribe.packetId;
-    suback.reasonCodes.set(this.reasonCodes, 0, subscribe.count);
-    suback.properties.clear();
-    this.responses.controlWrite(slot, ackListEncode(suback, connections.control, connections.controlEnd(slot)));
+    this.responses.sendAckList(slot, SUBACK, subscribe.packetId, this.reasonCodes, subscribe.count);
   }
 
   private onUnsubscribe(slot: i32): void {
@@ -488,13 +479,7 @@ export class Broker {
       const removed = this.topics.unsubscribe(session, unsubscribe.subscriptions[i].topicFilter);
       this.reasonCodes[i] = removed ? 0 : 0x11; // No subscription existed
     }
-    const unsuback = this.ackList;
-    unsuback.version = connections.version[slot];
-    unsuback.type = UNSUBACK;
-    unsuback.packetId = unsubscribe.packetId;
-    unsuback.reasonCodes.set(this.reasonCodes, 0, unsubscribe.count);
-    unsuback.properties.clear();
-    this.responses.controlWrite(slot, ackListEncode(unsuback, connections.control, connections.controlEnd(slot)));
+    this.responses.sendAckList(slot, UNSUBACK, unsubscribe.packetId, this.reasonCodes, unsubscribe.count);
   }
 
   private onDisconnect(slot: i32): void {

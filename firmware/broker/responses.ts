@@ -8,6 +8,7 @@ import { ERR_PROTOCOL_VERSION, errorReasonCode } from "../core/errors";
 import { DISCONNECT, MQTT_5 } from "../codec/constants";
 import { ConnackRepr, connackEncode } from "../codec/connack";
 import { AckRepr, ackEncode } from "../codec/ack";
+import { AckListRepr, ackListEncode } from "../codec/ack_list";
 import { DisconnectRepr, disconnectEncode } from "../codec/disconnect";
 import { PropertiesRepr } from "../codec/properties";
 import { CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_SIZE, Connections } from "./connections";
@@ -19,6 +20,7 @@ export class Responses {
   /** A CONNACK to fill in: the broker sets its properties for an accepted CONNECT. */
   readonly connack: ConnackRepr = new ConnackRepr(new PropertiesRepr(8));
   private readonly ack: AckRepr = new AckRepr(new PropertiesRepr(1));
+  private readonly ackList: AckListRepr = new AckListRepr(new PropertiesRepr(1));
   private readonly disconnect: DisconnectRepr = new DisconnectRepr(new PropertiesRepr(1));
   private readonly events: Int32Array;
   private eventHead: i32 = 0;
@@ -71,6 +73,18 @@ export class Responses {
   sendAck(slot: i32, type: i32, packetId: i32, reasonCode: i32): void {
     const connections = this.connections;
     this.controlWrite(slot, this.ackEncodeInto(slot, type, packetId, reasonCode, connections.control, connections.controlEnd(slot)));
+  }
+
+  /** Sends a SUBACK or UNSUBACK (`type`) carrying `codes[0 .. count)`. */
+  sendAckList(slot: i32, type: i32, packetId: i32, codes: Uint8Array, count: i32): void {
+    const connections = this.connections;
+    const ackList = this.ackList;
+    ackList.version = connections.version[slot];
+    ackList.type = type;
+    ackList.packetId = packetId;
+    ackList.reasonCodes.set(codes, 0, count);
+    ackList.properties.clear();
+    this.controlWrite(slot, ackListEncode(ackList, connections.control, connections.controlEnd(slot)));
   }
 
   sendEmpty(slot: i32, type: i32): void {
