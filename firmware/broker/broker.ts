@@ -37,10 +37,10 @@ import { PublishRepr } from "../codec/publish";
 import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
 import { Responses } from "./responses";
+import { Router } from "./router";
 import { TopicAliases } from "./aliases";
 import { SYS_ENTRY_COUNT, SysReport } from "./sys";
-import { ACCESS_READ, ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
-import { topicMatches } from "../codec/topic";
+import { ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
@@ -50,7 +50,7 @@ import {
 } from "./connections";
 import {
   COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_COUNT, COUNTER_DENIED, COUNTER_DROP_POOL_FULL,
-  COUNTER_DROP_QUEUE_FULL, COUNTER_MESSAGES_RECEIVED, COUNTER_REFUSED_CONNECTIONS,
+  COUNTER_MESSAGES_RECEIVED, COUNTER_REFUSED_CONNECTIONS,
 } from "./counters";
 
 /** Connection slots beyond `connectionCountMax`, so a client over the limit still gets its CONNACK refusal. */
@@ -77,8 +77,7 @@ export class Broker {
   private readonly responses: Responses;
   private assignedIdCounter: i32 = 0;
   private readonly deliveries: Deliveries;
-  /** Set by routing when a connected subscriber's queue is half full; pauses `input`. */
-  private pressure: bool = false;
+  private readonly router: Router;
   private readonly sys: SysReport;
   private readonly sysTopic: Uint8Array = new Uint8Array(128);
   private readonly sysPayload: Uint8Array = new Uint8Array(128);
@@ -109,6 +108,7 @@ export class Broker {
     const retained = new RetainedTable(limits.retainedCountMax);
     this.topics = topics;
     this.retained = retained;
+    this.router = new Router(pool, topics, retained, sessions, connections, security, counters, limits.packetSizeMax);
     this.sys = new SysReport(connections, sessions, topics, pool, retained, counters);
     this.packet = new PacketRepr(limits);
     this.forward = new PropertiesRepr(limits.propertyCountMax);
@@ -149,8 +149,8 @@ export class Broker {
       connections.lastInputMs[slot] = nowMs;
       this.counters[COUNTER_BYTES_RECEIVED] += result;
       this.handle(slot, nowMs);
-      if (this.pressure) {
-        this.pressure = false;
+      if (this.router.pressure) {
+        this.router.pressure = false;
         break;
       }
     }
@@ -391,7 +391,7 @@ export class Broker {
       this.pool.release(message);
       return this.responses.sendDisconnect(slot, 0x93); // Receive Maximum exceeded
     }
-    const deliveries = this.route(message, session, publish.topic, nowMs, false);
+    const deliveries = this.router.route(message, session, publish.topic, nowMs, false);
     if (publish.retain) this.retained.update(this.pool, message, publish.topic, this.scratch);
     this.pool.release(message);
     if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
@@ -463,7 +463,7 @@ export class Broker {
           topics.subscriptionId[table] = subscriptionId;
           // MQTT 5 §3.3.1.3: 0 sends retained messages, 1 only for a new subscription, 2 never.
           const handling = entry.retainHandling;
-          if (handling == 0 || (handling == 1 && !topics.existed)) this.sendRetained(session, table, nowMs);
+          if (handling == 0 || (handling == 1 && !topics.existed)) this.router.sendRetained(session, table, nowMs);
         }
       }
       this.reasonCodes[i] = code;
@@ -501,76 +501,7 @@ export class Broker {
 
   // ---- routing and delivery -------------------------------------------------------------------
 
-  /**
-   * Queues message `message` (topic `topic`) for every matching subscription, skipping
-   * `publisher`'s own with No Local. Returns the number of deliveries queued.
-   */
-  private route(message: i32, publisher: i32, topic: Span, nowMs: i32, isWill: bool): i32 {
-    const pool = this.pool;
-    const topics = this.topics;
-    const sessions = this.sessions;
-    let name = topic;
-    if (isWill) {
-      // A will's topic lives only in the pool: copy it out to match against.
-      pool.read(message, 0, pool.topicLength[message], this.scratch, 0);
-      this.topicSpan.set(this.scratch, 0, pool.topicLength[message]);
-      name = this.topicSpan;
-    }
-    const messageQos: i32 = pool.qos[message];
-    const retained = pool.retain[message] != 0;
-    let queued: i32 = 0;
-    let place = topics.nextMatch(name, 0);
-    while (place >= 0) {
-      const slot = topics.inUse[place];
-      const session = topics.session[slot];
-      if (!(topics.noLocal[slot] != 0 && session == publisher) &&
-        this.security.authorize(sessions.clientIdOf(session), ACCESS_READ, name)) {
-        const connection = sessions.connection[session];
-        const subscriptionQos: i32 = topics.qos[slot];
-        const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
-        // Offline persistent sessions keep QoS 1/2 only, as Mosquitto does by default.
-        if (connection >= 0 || qos > 0) {
-          const retainFlag = topics.retainAsPublished[slot] != 0 && retained; // MQTT-3.3.1-12, -13
-          if (sessions.queuePush(session, message, qos, retainFlag, topics.subscriptionId[slot])) {
-            pool.retainReference(message);
-            queued++;
-            if (connection >= 0) {
-              this.connections.markWritable(connection);
-              // A connected subscriber's queue half full: let the host drain it before more input.
-              if (sessions.queueLength[session] * 2 >= sessions.queueCapacity) this.pressure = true;
-            }
-          } else {
-            this.counters[COUNTER_DROP_QUEUE_FULL]++;
-          }
-        }
-      }
-      place = topics.nextMatch(name, place + 1);
-    }
-    if (isWill && pool.retain[message] != 0) this.retained.update(pool, message, name, this.scratch);
-    return queued;
-  }
 
-  /** Queues the retained messages matching subscription `table` for `session` (retain flag set, MQTT-3.3.1-8). */
-  private sendRetained(session: i32, table: i32, nowMs: i32): void {
-    const pool = this.pool;
-    const retained = this.retained;
-    const filter = this.topics.filterOf(table);
-    for (let i = 0; i < retained.message.length; i++) {
-      const message = retained.message[i];
-      if (message < 0) continue;
-      pool.read(message, 0, pool.topicLength[message], this.scratch, 0);
-      this.topicSpan.set(this.scratch, 0, pool.topicLength[message]);
-      if (!topicMatches(filter, this.topicSpan)) continue;
-      if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_READ, this.topicSpan)) continue;
-      const messageQos: i32 = pool.qos[message];
-      const subscriptionQos: i32 = this.topics.qos[table];
-      const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
-      if (this.sessions.queuePush(session, message, qos, true, this.topics.subscriptionId[table])) pool.retainReference(message);
-      else this.counters[COUNTER_DROP_QUEUE_FULL]++;
-    }
-    const connection = this.sessions.connection[session];
-    if (connection >= 0) this.connections.markWritable(connection);
-  }
 
 
 
@@ -585,7 +516,7 @@ export class Broker {
 
   /** Routes a will (and retains it if it asks to), then drops the connection's reference. */
   private willPublish(will: i32, nowMs: i32): void {
-    this.route(will, -1, this.topicSpan, nowMs, true); // the topic is read from the pool
+    this.router.route(will, -1, this.topicSpan, nowMs, true); // the topic is read from the pool
     this.pool.release(will);
   }
 
@@ -612,7 +543,7 @@ export class Broker {
         this.counters[COUNTER_DROP_POOL_FULL]++;
         continue;
       }
-      this.route(message, -1, this.topicSpan, nowMs, false);
+      this.router.route(message, -1, this.topicSpan, nowMs, false);
       this.retained.update(this.pool, message, this.topicSpan, this.scratch);
       this.pool.release(message);
     }
