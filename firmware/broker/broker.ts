@@ -21,16 +21,16 @@
  * - a delivery larger than the client's Maximum Packet Size: dropped (MQTT-3.1.2-25);
  * - packet larger than ours: refused with 0x95 and the connection closed (MQTT-3.1.2-24).
  */
-import { Span, Writer } from "../core/bytes";
+import { Span } from "../core/bytes";
 import { Limits } from "../limits";
 import {
-  ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, TOPIC_ALIAS_MAXIMUM, DISCONNECT, MAXIMUM_PACKET_SIZE, MESSAGE_EXPIRY_INTERVAL,
-  MQTT_3_1, MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, RECEIVE_MAXIMUM,
-  RETAIN_AVAILABLE, SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL, SHARED_SUBSCRIPTION_AVAILABLE, SUBACK,
-  SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS, UNSUBACK, UNSUBSCRIBE, WILL_DELAY_INTERVAL,
+  ASSIGNED_CLIENT_IDENTIFIER, AUTH, CONNECT, TOPIC_ALIAS_MAXIMUM, DISCONNECT, MAXIMUM_PACKET_SIZE,
+  MESSAGE_EXPIRY_INTERVAL, MQTT_3_1, MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL,
+  RECEIVE_MAXIMUM, RETAIN_AVAILABLE, SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL,
+  SHARED_SUBSCRIPTION_AVAILABLE, SUBACK, SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS, UNSUBACK,
+  UNSUBSCRIBE, WILL_DELAY_INTERVAL,
 } from "../codec/constants";
 import { PacketRepr, packetDecode } from "../codec/packet";
-import { PropertiesRepr, propertiesBodyEncode } from "../codec/properties";
 import { connackEncode } from "../codec/connack";
 import { ConnectRepr } from "../codec/connect";
 import { PublishRepr } from "../codec/publish";
@@ -38,8 +38,9 @@ import { SubscribeRepr } from "../codec/subscribe";
 import { Deliveries } from "./deliveries";
 import { Responses } from "./responses";
 import { Router } from "./router";
+import { Ingest } from "./ingest";
 import { TopicAliases } from "./aliases";
-import { SYS_ENTRY_COUNT, SysReport } from "./sys";
+import { SysReport } from "./sys";
 import { ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
@@ -68,10 +69,9 @@ export class Broker {
   readonly counters: Int32Array;
 
   private readonly packet: PacketRepr;
-  private readonly forward: PropertiesRepr;
+  private readonly ingest: Ingest;
   private readonly scratch: Uint8Array;
   private readonly reasonCodes: Uint8Array;
-  private readonly writer: Writer = new Writer();
   private readonly span: Span = new Span();
   private readonly topicSpan: Span = new Span();
   private readonly responses: Responses;
@@ -79,13 +79,7 @@ export class Broker {
   private readonly deliveries: Deliveries;
   private readonly router: Router;
   private readonly sys: SysReport;
-  private readonly sysTopic: Uint8Array = new Uint8Array(128);
-  private readonly sysPayload: Uint8Array = new Uint8Array(128);
-  private readonly sysPayloadSpan: Span = new Span();
   private readonly aliases: TopicAliases;
-  private sysStarted: bool = false;
-  private startedAtMs: i32 = 0;
-  private sysNextMs: i32 = 0;
 
   constructor(limits: Limits, security: Security) {
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
@@ -108,10 +102,12 @@ export class Broker {
     const retained = new RetainedTable(limits.retainedCountMax);
     this.topics = topics;
     this.retained = retained;
-    this.router = new Router(pool, topics, retained, sessions, connections, security, counters, limits.packetSizeMax);
-    this.sys = new SysReport(connections, sessions, topics, pool, retained, counters);
+    const router = new Router(pool, topics, retained, sessions, connections, security, counters, limits.packetSizeMax);
+    const ingest = new Ingest(pool, limits.propertyCountMax, limits.packetSizeMax);
+    this.router = router;
+    this.ingest = ingest;
+    this.sys = new SysReport(connections, sessions, topics, pool, retained, counters, router, ingest);
     this.packet = new PacketRepr(limits);
-    this.forward = new PropertiesRepr(limits.propertyCountMax);
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
     this.responses = new Responses(connections, counters);
@@ -207,7 +203,7 @@ export class Broker {
 
   /** Runs timers: connect timeouts, keepalive (1.5 × Keep Alive, MQTT-3.1.2-22), session expiry, $SYS. */
   poll(nowMs: i32): void {
-    this.sysPoll(nowMs);
+    this.sys.publishDue(nowMs, this.connections.connected, this.limits.sysIntervalSeconds);
     const connections = this.connections;
     for (let slot = 0; slot < connections.count; slot++) {
       const state: i32 = connections.state[slot];
@@ -327,8 +323,7 @@ export class Broker {
     connections.clientReceiveMax[slot] = v5 ? connect.properties.numberOf(RECEIVE_MAXIMUM, 65535) : 65535;
     connections.clientAliasMax[slot] = v5 ? connect.properties.numberOf(TOPIC_ALIAS_MAXIMUM, 0) : 0;
     if (connect.willFlag) {
-      this.forwardProperties(connect.willProperties);
-      const will = this.store(connect.willTopic, connect.willPayload, connect.willQos, connect.willRetain,
+      const will = this.ingest.store(connect.willTopic, v5 ? connect.willProperties : null, connect.willPayload, connect.willQos, connect.willRetain,
         v5 ? connect.willProperties.numberOf(MESSAGE_EXPIRY_INTERVAL, -1) : -1, nowMs);
       connections.willMessage[slot] = will; // -1 when the pool is full: the will is lost, and counted
       connections.willDelaySeconds[slot] = v5 ? connect.willProperties.numberOf(WILL_DELAY_INTERVAL, 0) : 0;
@@ -378,8 +373,7 @@ export class Broker {
     if (qos == 2 && this.sessions.incomingHas(session, publish.packetId)) {
       return this.responses.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
     }
-    this.forwardProperties(publish.properties);
-    const message = this.store(publish.topic, publish.payload, qos, publish.retain,
+    const message = this.ingest.store(publish.topic, publish.properties, publish.payload, qos, publish.retain,
       v5 ? publish.properties.numberOf(MESSAGE_EXPIRY_INTERVAL, -1) : -1, nowMs);
     if (message < 0) {
       this.counters[COUNTER_DROP_POOL_FULL]++;
@@ -520,59 +514,10 @@ export class Broker {
     this.pool.release(will);
   }
 
-  /** Publishes the $SYS entries as retained messages when `sys_interval` has passed. */
-  private sysPoll(nowMs: i32): void {
-    const interval = this.limits.sysIntervalSeconds;
-    if (interval <= 0) return;
-    if (!this.sysStarted) {
-      this.sysStarted = true;
-      this.startedAtMs = nowMs;
-      this.sysNextMs = nowMs;
-    }
-    if (((nowMs - this.sysNextMs) | 0) < 0) return;
-    this.sysNextMs = (nowMs + interval * 1000) | 0;
-    const uptime = (((nowMs - this.startedAtMs) | 0) / 1000) | 0;
-    const sys = this.sys;
-    for (let index = 0; index < SYS_ENTRY_COUNT; index++) {
-      sys.write(index, this.connections.connected, uptime, this.sysTopic, this.sysPayload);
-      this.topicSpan.set(this.sysTopic, 0, sys.topicLength);
-      this.sysPayloadSpan.set(this.sysPayload, 0, sys.payloadLength);
-      this.forward.clear();
-      const message = this.store(this.topicSpan, this.sysPayloadSpan, 0, true, -1, nowMs);
-      if (message < 0) {
-        this.counters[COUNTER_DROP_POOL_FULL]++;
-        continue;
-      }
-      this.router.route(message, -1, this.topicSpan, nowMs, false);
-      this.retained.update(this.pool, message, this.topicSpan, this.scratch);
-      this.pool.release(message);
-    }
-  }
 
   // ---- sessions and messages --------------------------------------------------------------------
 
-  /** Stores a message with the properties in `forward`. Returns its pool slot or -1 (pool full). */
-  private store(topic: Span, payload: Span, qos: i32, retain: bool, expirySeconds: i32, nowMs: i32): i32 {
-    const writer = this.writer;
-    writer.reset(this.scratch, 0);
-    propertiesBodyEncode(this.forward, writer);
-    this.span.set(this.scratch, 0, writer.position);
-    return this.pool.allocate(topic, this.span, payload, qos, retain, expirySeconds, nowMs);
-  }
 
-  /** Copies into `forward` the properties passed on to subscribers unchanged (MQTT 5 §3.3.4). */
-  private forwardProperties(properties: PropertiesRepr): void {
-    const forward = this.forward;
-    forward.clear();
-    for (let i = 0; i < properties.count; i++) {
-      const id = properties.ids[i];
-      if (id == TOPIC_ALIAS || id == MESSAGE_EXPIRY_INTERVAL || id == SUBSCRIPTION_IDENTIFIER || id == WILL_DELAY_INTERVAL) continue;
-      const entry = forward.addNumber(id, properties.numbers[i]);
-      if (entry < 0) return;
-      forward.spans[entry].copyFrom(properties.spans[i]);
-      forward.pairValues[entry].copyFrom(properties.pairValues[i]);
-    }
-  }
 
   private inflightDone(session: i32, index: i32): void {
     const sessions = this.sessions;

@@ -4,10 +4,13 @@
  * …/messages/received, …) and under $SYS/broker/tables/ for what only a static broker can say:
  * each table's size, its use now and its high-water mark.
  *
- * `write(index, …)` formats entry `index` into two windows; the broker publishes it. Entries
- * are numbered 0 .. SYS_ENTRY_COUNT-1 so the loop that publishes them is bounded.
+ * `publishDue` stores and routes every entry when `sys_interval` has passed; `write(index, …)`
+ * formats one. Entries are numbered 0 .. SYS_ENTRY_COUNT-1 so the loop is bounded.
  */
+import { Span } from "../core/bytes";
 import { decimalWrite, textWrite } from "../core/text";
+import { Router } from "./router";
+import { Ingest } from "./ingest";
 import { Connections } from "./connections";
 import { Sessions } from "./sessions";
 import { TopicTable } from "./topic_table";
@@ -27,6 +30,14 @@ export const SYS_ENTRY_COUNT: i32 = COUNTER_ENTRIES + 3 + TABLE_COUNT * 3;
 export class SysReport {
   topicLength: i32 = 0;
   payloadLength: i32 = 0;
+  private readonly topic: Uint8Array = new Uint8Array(128);
+  private readonly payload: Uint8Array = new Uint8Array(128);
+  private readonly topicSpan: Span = new Span();
+  private readonly payloadSpan: Span = new Span();
+  private readonly scratch: Uint8Array = new Uint8Array(128);
+  private started: bool = false;
+  private startedAtMs: i32 = 0;
+  private nextMs: i32 = 0;
 
   constructor(
     readonly connections: Connections,
@@ -35,7 +46,36 @@ export class SysReport {
     readonly pool: MessagePool,
     readonly retained: RetainedTable,
     readonly counters: Int32Array,
+    readonly router: Router,
+    readonly ingest: Ingest,
   ) {}
+
+  /** Publishes every entry as a retained QoS 0 message when `intervalSeconds` (> 0) has passed. */
+  publishDue(nowMs: i32, connected: i32, intervalSeconds: i32): void {
+    if (intervalSeconds <= 0) return;
+    if (!this.started) {
+      this.started = true;
+      this.startedAtMs = nowMs;
+      this.nextMs = nowMs;
+    }
+    if (((nowMs - this.nextMs) | 0) < 0) return;
+    this.nextMs = (nowMs + intervalSeconds * 1000) | 0;
+    const uptime = (((nowMs - this.startedAtMs) | 0) / 1000) | 0;
+    const pool = this.pool;
+    for (let index = 0; index < SYS_ENTRY_COUNT; index++) {
+      this.write(index, connected, uptime, this.topic, this.payload);
+      this.topicSpan.set(this.topic, 0, this.topicLength);
+      this.payloadSpan.set(this.payload, 0, this.payloadLength);
+      const message = this.ingest.store(this.topicSpan, null, this.payloadSpan, 0, true, -1, nowMs);
+      if (message < 0) {
+        this.counters[COUNTER_DROP_POOL_FULL]++;
+        continue;
+      }
+      this.router.route(message, -1, this.topicSpan, nowMs, false);
+      this.retained.update(pool, message, this.topicSpan, this.scratch);
+      pool.release(message);
+    }
+  }
 
   /** Formats entry `index` into `topic` and `payload` (each at least 64 bytes); sets the two lengths. */
   write(index: i32, connected: i32, uptimeSeconds: i32, topic: Uint8Array, payload: Uint8Array): void {
