@@ -177,16 +177,6 @@ export function propertyRepeatable(id: i32, packetType: i32): bool {
 }
 
 // ---- reason codes (MQTT 5 §2.4) --------------------------------------------------------------
-export const RC_SUCCESS: i32 = 0x00;
-export const RC_NO_MATCHING_SUBSCRIBERS: i32 = 0x10;
-export const RC_NO_SUBSCRIPTION_EXISTED: i32 = 0x11;
-export const RC_CONTINUE_AUTHENTICATION: i32 = 0x18;
-export const RC_UNSPECIFIED_ERROR: i32 = 0x80;
-export const RC_MALFORMED_PACKET: i32 = 0x81;
-export const RC_PROTOCOL_ERROR: i32 = 0x82;
-export const RC_NOT_AUTHORIZED: i32 = 0x87;
-export const RC_PACKET_TOO_LARGE: i32 = 0x95;
-export const RC_QUOTA_EXCEEDED: i32 = 0x97;
 
 /**
  * True when `code` may appear in a packet of `packetType` at protocol `version`. Before MQTT 5

@@ -113,19 +113,6 @@ export class PropertiesRepr {
     return entry;
   }
 
-  /** Copies every entry of `other` (the spans keep pointing where `other`'s point). */
-  copyFrom(other: PropertiesRepr): i32 {
-    this.clear();
-    for (let i = 0; i < other.count; i++) {
-      const entry = this.append(other.ids[i]);
-      if (entry < 0) return entry;
-      this.numbers[entry] = other.numbers[i];
-      this.spans[entry].copyFrom(other.spans[i]);
-      this.pairValues[entry].copyFrom(other.pairValues[i]);
-    }
-    return 0;
-  }
-
   private append(id: i32): i32 {
     if (this.count == this.ids.length) return ERR_LIST_FULL;
     const entry = this.count;

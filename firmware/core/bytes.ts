@@ -44,15 +44,6 @@ export class Span {
     const value: i32 = this.buffer[this.offset + index];
     return value;
   }
-
-  /** True when both spans hold the same bytes. */
-  equals(other: Span): bool {
-    if (this.length != other.length) return false;
-    for (let i = 0; i < this.length; i++) {
-      if (this.buffer[this.offset + i] != other.buffer[other.offset + i]) return false;
-    }
-    return true;
-  }
 }
 
 /** Bytes a Variable Byte Integer takes (MQTT 5 §1.5.5), 1–4; 0 for values out of range. */

@@ -70,15 +70,6 @@ export const ERR_LIST_FULL: i32 = -41;
 /** The target window is too small for what is being encoded. Our own mistake, never the peer's. */
 export const ERR_TARGET_SPACE: i32 = -42;
 
-/** Largest error code value that belongs to the peer (anything <= this and >= ERR_PEER_LAST). */
-const ERR_PEER_FIRST: i32 = -1;
-const ERR_PEER_LAST: i32 = -39;
-
-/** True when `error` blames the peer's bytes: the connection that sent them is closed. */
-export function errorIsPeerFault(error: i32): bool {
-  return error <= ERR_PEER_FIRST && error >= ERR_PEER_LAST;
-}
-
 /** The MQTT 5 reason code (§2.4) to send in a DISCONNECT or CONNACK closing for `error`. */
 export function errorReasonCode(error: i32): i32 {
   if (error >= ERR_DUP_QOS0 && error <= ERR_VARINT) return 0x81; // Malformed Packet

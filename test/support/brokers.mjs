@@ -4,22 +4,14 @@
 // and pointed at both.
 import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BrokerHost } from "../../tools/gateway/host.mjs";
 import { mosquittoStart } from "./mosquitto.mjs";
+import { freePort } from "../../tools/bench/brokers.mjs";
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port that was free a moment ago on 127.0.0.1 (one definition, shared with the benchmark). */
+export { freePort };
 
 
 /** Our gateway with `limits` (board-profile names). */
