@@ -25,7 +25,16 @@ run: build ## The main job: the gateway on 127.0.0.1:1883 with the simulated boa
 
 build: wasm espruino ## Build the WASM and the Espruino targets
 
-wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm build/wasm/wrenmq-broker.wasm ## asc: release -O3, -O3s and the checked build
+wasm: build/wasm/wrenmq.wasm build/wasm/wrenmq.o3s.wasm build/wasm/wrenmq.debug.wasm build/wasm/wrenmq-broker.wasm build/wasm/wrenmq-client.wasm build/wasm/wrenmq-client.debug.wasm build/wasm/wrenmq-client.small.wasm ## asc: release -O3, -O3s, checked; broker; client
+
+# The client on the Node host (CLI, bridge): room for a large outbox.
+build/wasm/wrenmq-client.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/client.ts --target release $(HEAP_TOP) --initialMemory 1024 --maximumMemory 1024 --outFile $@
+build/wasm/wrenmq-client.debug.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/client.ts --target debug $(HEAP_TOP) --initialMemory 1024 --maximumMemory 1024 --outFile $@
+# The client-only build for devices, optimised for size: the figure `make budget` reports.
+build/wasm/wrenmq-client.small.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/client.ts --target small -Oz --outFile $@
 
 build/wasm/wrenmq-broker.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
 	$(ASC) firmware/platform/wasm/broker.ts --target release $(HEAP_TOP) --initialMemory 2048 --maximumMemory 2048 --outFile $@
@@ -37,7 +46,10 @@ build/wasm/wrenmq.o3s.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock
 build/wasm/wrenmq.debug.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
 	$(ASC) firmware/platform/wasm/main.ts --target debug $(HEAP_TOP) --outFile $@
 
-espruino: build/espruino/wrenmq.js ## esbuild with the Espruino profile, minified, one global object
+espruino: build/espruino/wrenmq.js build/espruino/wrenmq-client.js ## esbuild with the Espruino profile, minified, one global object
+
+build/espruino/wrenmq-client.js: $(FIRMWARE) tools/build/esbuild.mjs node_modules/.package-lock.json
+	node tools/build/esbuild.mjs firmware/platform/espruino/client.ts $@
 
 build/espruino/wrenmq.js: $(FIRMWARE) tools/build/esbuild.mjs node_modules/.package-lock.json
 	node tools/build/esbuild.mjs firmware/platform/espruino/main.ts $@

@@ -46,6 +46,14 @@ export const TOPIC_ALIAS_COUNT_MAX: i32 = 10;
 /** A connection that has not sent CONNECT by then is closed (MQTT-3.1.4 leaves the value to us). */
 export const CONNECT_TIMEOUT_MS: i32 = 10000;
 
+// ---- client ------------------------------------------------------------------------------
+/** Messages a client holds to send: its in-flight window plus its offline queue. Sizes the outbox. */
+export const OUTGOING_COUNT_MAX: i32 = 32;
+/** Bytes of the client's memory store: topics, properties and payloads of those messages. */
+export const STORE_BYTES_MAX: i32 = 16384;
+/** Topic filters a client keeps subscribed (and subscribes again after a session is lost). */
+export const CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 8;
+
 /** Run-time limits, filled once from the board profile at init. */
 export class Limits {
   packetSizeMax: i32 = PACKET_SIZE_MAX;
@@ -64,6 +72,9 @@ export class Limits {
   retainedCountMax: i32 = RETAINED_COUNT_MAX;
   connectTimeoutMs: i32 = CONNECT_TIMEOUT_MS;
   topicAliasCountMax: i32 = TOPIC_ALIAS_COUNT_MAX;
+  outgoingCountMax: i32 = OUTGOING_COUNT_MAX;
+  storeBytesMax: i32 = STORE_BYTES_MAX;
+  clientSubscriptionCountMax: i32 = CLIENT_SUBSCRIPTION_COUNT_MAX;
   /** Largest Keep Alive a client may ask for, in seconds (max_keepalive); 0 = no limit. */
   keepAliveMaxSeconds: i32 = 0;
   /** Whether retained messages are kept (retain_available). */
@@ -101,6 +112,17 @@ export function brokerLimitsCheck(limits: Limits): i32 {
   return 0;
 }
 
+/** limitsCheck for a client: the codec's rules and the client's tables. 0, or the first broken rule. */
+export function clientLimitsCheck(limits: Limits): i32 {
+  const codec = limitsCheck(limits);
+  if (codec != 0) return codec;
+  if (limits.outgoingCountMax < 1 || limits.inflightCountMax < 1 || limits.incomingCountMax < 1 || limits.incomingCountMax > 65535) return -6;
+  if (limits.storeBytesMax < limits.packetSizeMax) return -7; // one largest message must fit
+  if (limits.topicAliasCountMax < 0 || limits.topicAliasCountMax > 65535) return -8;
+  if (limits.clientSubscriptionCountMax < 1 || limits.filterSizeMax < 1) return -9;
+  return 0;
+}
+
 /** Identifiers for `limitSet`, so a host can set any limit through one numeric call. */
 export const LIMIT_PACKET_SIZE_MAX: i32 = 1;
 export const LIMIT_PROPERTY_COUNT_MAX: i32 = 2;
@@ -121,6 +143,9 @@ export const LIMIT_KEEP_ALIVE_MAX_SECONDS: i32 = 16;
 export const LIMIT_RETAIN_AVAILABLE: i32 = 17;
 export const LIMIT_SYS_INTERVAL_SECONDS: i32 = 18;
 export const LIMIT_TOPIC_ALIAS_COUNT_MAX: i32 = 19;
+export const LIMIT_OUTGOING_COUNT_MAX: i32 = 20;
+export const LIMIT_STORE_BYTES_MAX: i32 = 21;
+export const LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 22;
 
 /** Sets limit `id` to `value`. Returns false for an unknown id. */
 export function limitSet(limits: Limits, id: i32, value: i32): bool {
@@ -144,6 +169,9 @@ export function limitSet(limits: Limits, id: i32, value: i32): bool {
     case LIMIT_RETAIN_AVAILABLE: limits.retainAvailable = value != 0; break;
     case LIMIT_SYS_INTERVAL_SECONDS: limits.sysIntervalSeconds = value; break;
     case LIMIT_TOPIC_ALIAS_COUNT_MAX: limits.topicAliasCountMax = value; break;
+    case LIMIT_OUTGOING_COUNT_MAX: limits.outgoingCountMax = value; break;
+    case LIMIT_STORE_BYTES_MAX: limits.storeBytesMax = value; break;
+    case LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: limits.clientSubscriptionCountMax = value; break;
     default: return false;
   }
   return true;

@@ -70,6 +70,15 @@ export const ERR_LIST_FULL: i32 = -41;
 /** The target window is too small for what is being encoded. Our own mistake, never the peer's. */
 export const ERR_TARGET_SPACE: i32 = -42;
 
+/** A publish found the outbox (or its store) full under the keep-all policy. Reason 0x97. */
+export const ERR_QUEUE_FULL: i32 = -43;
+
+// ---- state --------------------------------------------------------------------------------
+/** The request names something that is not there (e.g. unsubscribing a filter never subscribed). */
+export const ERR_NOT_FOUND: i32 = -60;
+/** The properties given are not allowed from a client in this packet (MQTT-3.3.4-6, MQTT-3.3.2-7). */
+export const ERR_PROPERTY_NOT_ALLOWED: i32 = -61;
+
 /** The MQTT 5 reason code (§2.4) to send in a DISCONNECT or CONNACK closing for `error`. */
 export function errorReasonCode(error: i32): i32 {
   if (error >= ERR_DUP_QOS0 && error <= ERR_VARINT) return 0x81; // Malformed Packet
@@ -78,6 +87,6 @@ export function errorReasonCode(error: i32): i32 {
   if (error == ERR_TOPIC_FILTER) return 0x8f;
   if (error == ERR_PROTOCOL_VERSION || error == ERR_PROTOCOL_NAME) return 0x84;
   if (error == ERR_TOO_LARGE) return 0x95;
-  if (error == ERR_LIST_FULL) return 0x97;
+  if (error == ERR_LIST_FULL || error == ERR_QUEUE_FULL) return 0x97;
   return 0x80; // Unspecified error
 }

@@ -26,6 +26,7 @@ export const LIMIT_IDS = {
   subscriptionCountMax: 6, filterSizeMax: 7, clientIdSizeMax: 8, queueCountMax: 9, inflightCountMax: 10,
   incomingCountMax: 11, messageCountMax: 12, messageBytesMax: 13, retainedCountMax: 14, connectTimeoutMs: 15,
   keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18, topicAliasCountMax: 19,
+  outgoingCountMax: 20, storeBytesMax: 21, clientSubscriptionCountMax: 22,
 };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
   "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied"];
