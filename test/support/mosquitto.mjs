@@ -22,9 +22,9 @@ export function within(promise, ms) {
   return Promise.race([promise, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]).finally(() => clearTimeout(timer));
 }
 
-/** Starts mosquitto on 127.0.0.1 and a free port with `lines` of configuration; waits at most 5 s. */
-export async function mosquittoStart(dir, lines) {
-  const port = await freePort();
+/** Starts mosquitto on 127.0.0.1 and a free port (or `port`) with `lines` of configuration; waits at most 5 s. */
+export async function mosquittoStart(dir, lines, { port: chosen = null } = {}) {
+  const port = chosen ?? await freePort();
   const file = join(dir, 'mosquitto.conf');
   writeFileSync(file, [`listener ${port} 127.0.0.1`, ...lines, 'log_dest stderr', ''].join('\n'), { mode: 0o644 });
   const child = spawn(toolPath('mosquitto'), ['-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -41,6 +41,7 @@ export async function mosquittoStart(dir, lines) {
   return {
     port,
     log: () => log,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await within(exited, 3000);

@@ -22,7 +22,8 @@ export { POLICY, HANDLE, DROP_NAMES };
 
 export class ClientHost extends EventEmitter {
   /**
-   * `server`: { host, port, tls: { ca, cert, key, servername, rejectUnauthorized } | null }.
+   * `server`: { host, port, tls: { ca, cert, key, servername, rejectUnauthorized } | null,
+   *   transport: null | () => a socket-like object (events connect/data/drain/close, write, end, destroy) }.
    * `options`: { version (3|4|5 or "mqttv311"…), clientId, username, password, keepAlive, clean,
    *   sessionExpiry, will: { topic, payload, qos, retain, delay }, reconnect: false | { minMs, maxMs },
    *   queuePolicy ("keepAll" | "dropOldest" | "latest"), pingTimeoutMs, bridge }.
@@ -238,14 +239,14 @@ export class ClientHost extends EventEmitter {
   }
 
   open() {
-    const { host, port, tls: secure } = this.server;
-    const socket = secure
+    const { host, port, tls: secure, transport } = this.server;
+    const socket = transport ? transport() : secure
       ? tls.connect({ host, port, ca: secure.ca, cert: secure.cert, key: secure.key, servername: secure.servername ?? (net.isIP(host) ? undefined : host), rejectUnauthorized: secure.rejectUnauthorized ?? true })
       : net.connect({ host, port, noDelay: true });
     this.socket = socket;
     this.pending = null;
     socket.setNoDelay?.(true);
-    socket.once(secure ? "secureConnect" : "connect", () => {
+    socket.once(secure && !transport ? "secureConnect" : "connect", () => {
       if (this.socket !== socket) return;
       this.api.opened(nowMs());
       this.turn();
@@ -311,8 +312,8 @@ export class ClientHost extends EventEmitter {
       if (length === 0) break;
       chunks.push(Buffer.from(tx.subarray(0, length)));
       total += length;
+      this.drainEvents(); // QoS 0 publishes finish as they are written
     }
-    this.drainEvents(); // QoS 0 publishes finish as they are written
     if (total > 0 && socket && !socket.destroyed) socket.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total));
   }
 

@@ -9,7 +9,8 @@
  * maxConnections (-1: unlimited), tls: null | { certfile, keyfile, cafile, requireCertificate,
  * useIdentityAsUsername } }], allowAnonymous, passwordFile, aclFile, maxConnections (the
  * listeners' limits added up, -1 if any is unlimited), maxPacketSize, messageSizeLimit,
- * maxInflightMessages, maxQueuedMessages, retainAvailable, maxKeepalive, sysInterval }; paths
+ * maxInflightMessages, maxQueuedMessages, retainAvailable, maxKeepalive, sysInterval, bridges
+ * (see bridge_config.mjs) }; paths
  * are absolute, and each default is quoted from the man page where it is declared below.
  *
  * `errors` lists every problem as { line, message } (1-based line; the message ends with
@@ -53,6 +54,7 @@
  * "unsupported", so a file is never half-understood).
  */
 import path from 'node:path';
+import { BRIDGE_OPTIONS, bridgeOptionRead, bridgesCheck } from './bridge_config.mjs';
 
 /** Mosquitto's default port ("port ... Defaults to 1883."). */
 export const PORT_DEFAULT = 1883;
@@ -146,6 +148,7 @@ export function parseConfig(text, { file } = {}) {
   const defaultListener = { ...listenerNew(null, null, 0), isDefault: true };
   const defaultOptionLines = [];
   let current = defaultListener;
+  const bridgeState = { bridges: [], current: null };
 
   /** One value of an option, checked; returns undefined (after an error) when unusable. */
   function valueRead(name, spec, args, rest, line) {
@@ -243,6 +246,8 @@ export function parseConfig(text, { file } = {}) {
       current[spec.key] = value;
       current.lines[name] = line;
       if (current === defaultListener) defaultOptionLines.push({ name, line });
+    } else if (BRIDGE_OPTIONS.has(name)) {
+      bridgeOptionRead(name, args, rest, line, bridgeState, fail, baseDir);
     } else if (MOSQUITTO_OPTIONS.has(name) || name.startsWith('auth_opt_') || name.startsWith('plugin_opt_')) {
       fail(line, `unsupported option '${name}': a Mosquitto option the wrenmq gateway does not implement`);
     } else if (name.startsWith('#')) {
@@ -260,6 +265,7 @@ export function parseConfig(text, { file } = {}) {
     listeners.push(defaultListener);
   }
   for (const listener of listeners) listenerCheck(listener, fail);
+  bridgesCheck(bridgeState.bridges, fail);
   listenersOverlapCheck(listeners, fail);
 
   const explicit = listeners.length > 0;
@@ -267,6 +273,7 @@ export function parseConfig(text, { file } = {}) {
     listeners: explicit ? listeners.map(listenerResult)
       : [listenerResult(listenerNew(PORT_DEFAULT, LOCAL_ONLY_HOST, 0))],
     allowAnonymous: globals.allowAnonymous ?? !explicit,
+    bridges: bridgeState.bridges,
   };
   // max_connections is per listener in Mosquitto ("for the current listener"); the top-level
   // figure is what they add up to, -1 when any listener is unlimited: a bound for a connection

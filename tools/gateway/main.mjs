@@ -10,6 +10,7 @@ import { BrokerHost } from "./host.mjs";
 import { parseConfig } from "./config.mjs";
 import { parsePasswordFile } from "./passwords.mjs";
 import { parseAcl } from "./acl.mjs";
+import { Bridge } from "./bridge.mjs";
 
 function argument(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
@@ -100,8 +101,17 @@ for (const listener of options.listeners) {
     fail(`cannot listen on ${listener.host}:${listener.port}: ${error.message}`);
   }
 }
+const bridges = (config.bridges ?? []).map((entry) => {
+  const bridge = new Bridge(entry, broker);
+  const where = entry.addresses.map((address) => `${address.host}:${address.port}`).join(" ");
+  bridge.on("up", () => console.log(`wrenmq: bridge ${entry.name} connected to ${where}`));
+  bridge.on("down", () => console.log(`wrenmq: bridge ${entry.name} lost ${where}; queueing (${bridge.status().queued} queued)`));
+  bridge.on("log", (line) => console.log(`wrenmq: ${line}`));
+  return bridge.start();
+});
 const stop = async (signal) => {
   console.log(`wrenmq: ${signal}, closing`);
+  await Promise.all(bridges.map((bridge) => bridge.stop()));
   await broker.close();
   process.exit(0);
 };
