@@ -244,3 +244,17 @@ for (const build of ["wasm", "js"]) {
     assert.equal(s.api.counter(10), 1);
   });
 }
+
+for (const build of ["wasm", "js"]) {
+  test(`${build}: PUBCOMP 0x92 after a resent PUBREL finishes the flow as done (MQTT 5 §3.7.2.1)`, () => {
+    const s = new Script(build, { version: 5, options: { cleanStart: 0, sessionExpiry: 60 } });
+    s.connect();
+    const handle = s.publish("t", "m", { qos: 2 });
+    const [publish] = s.output();
+    s.input({ cmd: "pubrec", messageId: publish.messageId, reasonCode: 0 });
+    s.output(); // the PUBREL, lost with the connection
+    s.reconnect({ sessionPresent: true }); // the PUBREL again
+    s.input({ cmd: "pubcomp", messageId: publish.messageId, reasonCode: 0x92 });
+    assert.equal(s.api.status(handle), HANDLE.done);
+  });
+}

@@ -17,17 +17,17 @@ export class AliasTable {
   constructor(count: i32, topicSizeMax: i32) {
     this.topicSizeMax = topicSizeMax;
     this.topics = new Uint8Array(count * topicSizeMax);
-    const lengths = new Int32Array(count);
-    lengths.fill(-1);
-    this.lengths = lengths;
+    this.lengths = new Int32Array(count);
+    this.reset(0);
   }
 
   get capacity(): i32 {
     return this.lengths.length;
   }
 
+  /** Unsets every alias and allows `limit` of them (at most the capacity). */
   reset(limit: i32): void {
-    this.lengths.fill(-1);
+    for (let i = 0; i < this.lengths.length; i++) this.lengths[i] = -1;
     this.limit = limit < this.lengths.length ? limit : this.lengths.length;
   }
 

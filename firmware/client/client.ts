@@ -44,7 +44,7 @@ import {
   SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL, SUBACK, SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS,
   TOPIC_ALIAS_MAXIMUM, UNSUBACK, UNSUBSCRIBE, WILL_DELAY_INTERVAL,
 } from "../codec/constants";
-import { PacketRepr, packetDecode, packetEncode, packetEncodeLength } from "../codec/packet";
+import { ClientInboundRepr, ClientOutboundRepr, clientPacketDecode, clientPacketEncode, clientPacketEncodeLength } from "../codec/client_packet";
 import { PropertiesRepr, propertiesDecode } from "../codec/properties";
 import { PublishRepr } from "../codec/publish";
 import { FORM_SHORTEST } from "../codec/ack";
@@ -81,6 +81,8 @@ export const CLIENT_CONNECTING: i32 = 3;
 export const CLIENT_CONNECTED: i32 = 4;
 export const CLIENT_CLOSING: i32 = 5;
 
+/** Events one ordinary packet can raise, at most: input pauses with less room than this. */
+const EVENT_MARGIN: i32 = 4;
 /** Acks (PUBACK, PUBREC, PUBREL, PUBCOMP) waiting for `output`; a full queue pauses input. */
 const ACK_QUEUE_MAX: i32 = 32;
 /** Reason codes we close with (MQTT 5 §2.4). */
@@ -121,8 +123,8 @@ export class Client {
   serverRetain: bool = true;
 
   /** What `input` decodes into (and `message` points at) and what `output` encodes from. */
-  private readonly packet: PacketRepr;
-  private readonly out: PacketRepr;
+  private readonly packet: ClientInboundRepr;
+  private readonly out: ClientOutboundRepr;
   private readonly checkProperties: PropertiesRepr;
   private readonly reader: Reader = new Reader();
   private readonly scratch: Uint8Array;
@@ -158,16 +160,16 @@ export class Client {
   private packetIdNext: i32 = 1;
 
   constructor(limits: Limits, store: Store) {
-    const packet = new PacketRepr(limits);
+    const packet = new ClientInboundRepr(limits);
     this.limits = limits;
     this.store = store;
     this.options = new ClientOptions(limits.packetSizeMax);
     this.outbox = new Outbox(limits.outgoingCountMax);
     this.subscriptions = new ClientSubscriptions(limits.clientSubscriptionCountMax, limits.filterSizeMax);
-    this.events = new ClientEvents(limits.outgoingCountMax + 16);
+    this.events = new ClientEvents(limits.outgoingCountMax + limits.clientSubscriptionCountMax + EVENT_MARGIN, limits.outgoingCountMax + 16);
     this.counters = new Int32Array(CLIENT_COUNTER_COUNT);
     this.packet = packet;
-    this.out = new PacketRepr(limits);
+    this.out = new ClientOutboundRepr(limits, 1); // one filter per (UN)SUBSCRIBE
     this.message = packet.publish;
     this.checkProperties = new PropertiesRepr(limits.propertyCountMax);
     this.scratch = new Uint8Array(limits.packetSizeMax);
@@ -201,7 +203,7 @@ export class Client {
         const index = outbox.add(record, this.events.handleNew(), this.view.qos, topicHash(this.view.topic), nowMs);
         if (index < 0) {
           store.remove(record); // a smaller outbox than the one that wrote the store: counted, not kept
-          this.counters[CLIENT_COUNTER_DROP_QUEUE]++;
+          this.count(CLIENT_COUNTER_DROP_QUEUE, 1);
         } else {
           const state = store.state(record);
           if (state != OUTGOING_QUEUED) {
@@ -272,7 +274,7 @@ export class Client {
     while (outbox.live == outbox.capacity || !this.store.fits(length)) {
       const oldest = policy == POLICY_KEEP_ALL ? -1 : outbox.oldestQueued();
       if (oldest < 0) {
-        this.counters[CLIENT_COUNTER_REFUSED_QUEUE_FULL]++;
+        this.count(CLIENT_COUNTER_REFUSED_QUEUE_FULL, 1);
         return ERR_QUEUE_FULL;
       }
       this.dropEntry(oldest, DROP_QUEUE_FULL);
@@ -354,12 +356,12 @@ export class Client {
     const state = this.state;
     if (state == CLIENT_WAITING && ((nowMs - this.retryAtMs) | 0) >= 0) {
       this.state = CLIENT_OPENING;
-      this.counters[CLIENT_COUNTER_CONNECTS]++;
+      this.count(CLIENT_COUNTER_CONNECTS, 1);
       this.events.push(EVENT_OPEN, 0, 0);
     } else if (state == CLIENT_CONNECTING && ((nowMs - this.connectDeadlineMs) | 0) >= 0) {
       this.close(REASON_UNSPECIFIED);
     } else if (state == CLIENT_CONNECTED && this.pingOutstanding && ((nowMs - this.pingSentMs) | 0) >= this.pingTimeoutMs()) {
-      this.counters[CLIENT_COUNTER_PING_TIMEOUTS]++;
+      this.count(CLIENT_COUNTER_PING_TIMEOUTS, 1);
       this.close(REASON_KEEP_ALIVE_TIMEOUT);
     }
     this.counters[CLIENT_COUNTER_EVENTS_DROPPED] = this.events.dropped;
@@ -413,15 +415,15 @@ export class Client {
     if (this.state != CLIENT_CONNECTING && this.state != CLIENT_CONNECTED) return length;
     if (this.events.holdsMessage()) return 0;
     let used: i32 = 0;
-    while (used < length && this.ackCount < ACK_QUEUE_MAX) {
-      const result = packetDecode(source, offset + used, length - used, this.packet, this.version, this.limits.packetSizeMax);
+    while (used < length && this.ackCount < ACK_QUEUE_MAX && this.events.room() >= EVENT_MARGIN) {
+      const result = clientPacketDecode(source, offset + used, length - used, this.packet, this.version, this.limits.packetSizeMax);
       if (result == 0) break;
       if (result < 0) {
         this.protocolError(errorReasonCode(result));
         return length;
       }
       used += result;
-      this.counters[CLIENT_COUNTER_BYTES_RECEIVED] += result;
+      this.count(CLIENT_COUNTER_BYTES_RECEIVED, result);
       const delivered = this.handle(nowMs);
       if (this.state == CLIENT_CLOSING) return length;
       if (delivered) break;
@@ -460,7 +462,7 @@ export class Client {
     if (this.state == CLIENT_CONNECTED) written += this.outputConnected(nowMs, target, offset + written, capacity - written);
     if (written > 0) {
       this.lastOutputMs = nowMs;
-      this.counters[CLIENT_COUNTER_BYTES_SENT] += written;
+      this.count(CLIENT_COUNTER_BYTES_SENT, written);
     }
     return written;
   }
@@ -473,11 +475,8 @@ export class Client {
     packet.version = this.version;
     // Acks first: they free the server's window.
     while (this.ackCount > 0) {
-      packet.type = this.ackTypes[this.ackHead];
-      packet.ack.packetId = this.ackIds[this.ackHead];
-      packet.ack.reasonCode = this.version == MQTT_5 ? this.ackReasons[this.ackHead] : 0;
-      packet.ack.form = FORM_SHORTEST;
-      packet.ack.properties.clear();
+      const head = this.ackHead;
+      this.ackBuild(this.ackTypes[head], this.ackIds[head], this.version == MQTT_5 ? this.ackReasons[head] : 0);
       const length = this.emit(target, offset + written, capacity - written);
       if (length == 0) return written;
       written += length;
@@ -510,16 +509,15 @@ export class Client {
       packet.type = subscribing ? SUBSCRIBE : UNSUBSCRIBE;
       request.packetId = packetId;
       request.properties.clear();
-      request.count = 0;
-      const entry = request.add()!;
+      request.count = 1; // one filter per request, so each has its own ack
+      const entry = request.subscriptions[0];
       subscriptions.filterOf(index, entry.topicFilter);
       const options: i32 = subscriptions.options[index];
+      const v5 = this.version == MQTT_5; // before 5.0 the options byte is the QoS alone
       entry.qos = options & 3;
-      if (this.version == MQTT_5) {
-        entry.noLocal = (options & 4) != 0;
-        entry.retainAsPublished = (options & 8) != 0;
-        entry.retainHandling = (options >> 4) & 3;
-      }
+      entry.noLocal = v5 && (options & 4) != 0;
+      entry.retainAsPublished = v5 && (options & 8) != 0;
+      entry.retainHandling = v5 ? (options >> 4) & 3 : 0;
       const length = this.emit(target, offset + written, capacity - written);
       if (length == 0) break;
       written += length;
@@ -541,11 +539,7 @@ export class Client {
       if (state == ENTRY_SENT) {
         length = this.publishEncode(index, true, nowMs, target, offset + written, capacity - written);
       } else if (state == ENTRY_RELEASED) {
-        this.out.type = PUBREL;
-        this.out.ack.packetId = outbox.packetId[index];
-        this.out.ack.reasonCode = 0;
-        this.out.ack.form = FORM_SHORTEST;
-        this.out.ack.properties.clear();
+        this.ackBuild(PUBREL, outbox.packetId[index], 0);
         length = this.emit(target, offset + written, capacity - written);
       } else {
         outbox.resendCursor++;
@@ -579,7 +573,7 @@ export class Client {
         continue;
       }
       written += length;
-      this.counters[CLIENT_COUNTER_MESSAGES_SENT]++;
+      this.count(CLIENT_COUNTER_MESSAGES_SENT, 1);
       if (qos == 0) {
         this.finishEntry(index, EVENT_PUBLISHED, HANDLE_DONE, 0);
       } else {
@@ -639,10 +633,10 @@ export class Client {
         if (!aliasNew) publish.topic.clear(); // MQTT 5 §3.3.2.3.4: the alias alone names the topic
       }
     }
-    const size = packetEncodeLength(packet);
+    const size = clientPacketEncodeLength(packet);
     if (this.serverPacketMax > 0 && size > this.serverPacketMax && !resend) return -DROP_TOO_LARGE; // MQTT-3.1.2-24
     if (size > capacity) return 0;
-    const written = packetEncode(packet, target, offset);
+    const written = clientPacketEncode(packet, target, offset);
     if (aliasNew) this.aliasesOut.set(alias, view.topic);
     return written;
   }
@@ -679,10 +673,20 @@ export class Client {
     }
   }
 
-  /** Encodes `packet` if it fits in `capacity`. Returns bytes written, or 0. */
+  /** Makes `out` an ack (PUBACK … PUBCOMP) in its shortest form. */
+  private ackBuild(type: i32, packetId: i32, reason: i32): void {
+    const ack = this.out.ack;
+    this.out.type = type;
+    ack.packetId = packetId;
+    ack.reasonCode = reason;
+    ack.form = FORM_SHORTEST;
+    ack.properties.clear();
+  }
+
+  /** Encodes `out` if it fits in `capacity`. Returns bytes written, or 0. */
   private emit(target: Uint8Array, offset: i32, capacity: i32): i32 {
-    if (packetEncodeLength(this.out) > capacity) return 0;
-    return packetEncode(this.out, target, offset);
+    if (clientPacketEncodeLength(this.out) > capacity) return 0;
+    return clientPacketEncode(this.out, target, offset);
   }
 
   // ---- input --------------------------------------------------------------------------------------
@@ -833,7 +837,7 @@ export class Client {
     const packetId = publish.packetId;
     if (publish.qos == 2) {
       if (this.incomingFind(packetId) >= 0) {
-        this.counters[CLIENT_COUNTER_DUPLICATES]++; // delivered already: answer, do not deliver again
+        this.count(CLIENT_COUNTER_DUPLICATES, 1); // delivered already: answer, do not deliver again
         this.ackPush(PUBREC, packetId, 0);
         return false;
       }
@@ -853,7 +857,7 @@ export class Client {
     } else if (publish.qos == 1) {
       this.ackPush(PUBACK, packetId, 0);
     }
-    this.counters[CLIENT_COUNTER_MESSAGES_RECEIVED]++;
+    this.count(CLIENT_COUNTER_MESSAGES_RECEIVED, 1);
     this.events.push(EVENT_MESSAGE, 0, 0);
     return true;
   }
@@ -864,7 +868,7 @@ export class Client {
     const index = outbox.findSent(ack.packetId, type == PUBCOMP ? ENTRY_RELEASED : ENTRY_SENT);
     const expected: i32 = type == PUBACK ? 1 : 2;
     if (index < 0 || outbox.qos[index] != expected) {
-      this.counters[CLIENT_COUNTER_UNKNOWN_ACKS]++;
+      this.count(CLIENT_COUNTER_UNKNOWN_ACKS, 1);
       if (type == PUBREC) this.ackPush(PUBREL, ack.packetId, REASON_PACKET_ID_NOT_FOUND); // MQTT 5 §4.3.3
       return;
     }
@@ -875,8 +879,11 @@ export class Client {
       this.ackPush(PUBREL, ack.packetId, 0);
       return;
     }
-    if (reason >= 0x80) this.counters[CLIENT_COUNTER_PUBLISH_FAILED]++;
-    this.finishEntry(index, EVENT_PUBLISHED, reason >= 0x80 ? HANDLE_FAILED : HANDLE_DONE, reason);
+    // A PUBCOMP's only other code, 0x92, answers a PUBREL sent again for a flow the server had
+    // already finished: "not an error during recovery" (MQTT 5 §3.7.2.1). The message is delivered.
+    const failed = reason >= 0x80 && type != PUBCOMP;
+    if (failed) this.count(CLIENT_COUNTER_PUBLISH_FAILED, 1);
+    this.finishEntry(index, EVENT_PUBLISHED, failed ? HANDLE_FAILED : HANDLE_DONE, reason);
   }
 
   private onPubrel(): void {
@@ -896,7 +903,7 @@ export class Client {
     const subscriptions = this.subscriptions;
     const index = subscriptions.findSent(ackList.packetId, type == SUBACK ? SUB_SENT : SUB_UNSENT);
     if (index < 0) {
-      this.counters[CLIENT_COUNTER_UNKNOWN_ACKS]++;
+      this.count(CLIENT_COUNTER_UNKNOWN_ACKS, 1);
       return;
     }
     const reason = ackList.reasonCodes.length > 0 ? ackList.reasonCodes.at(0) : 0; // 3.x UNSUBACK has none
@@ -928,12 +935,17 @@ export class Client {
   }
 
   private protocolError(reason: i32): void {
-    this.counters[CLIENT_COUNTER_PROTOCOL_ERRORS]++;
+    this.count(CLIENT_COUNTER_PROTOCOL_ERRORS, 1);
     if (this.state == CLIENT_CONNECTED && this.version == MQTT_5) {
       this.disconnectDue = true; // MQTT 5 §4.13: say why before closing
       this.disconnectReason = reason;
     }
     this.close(reason);
+  }
+
+  /** Adds `amount` to `counter` (CLIENT_COUNTER_*). */
+  private count(counter: i32, amount: i32): void {
+    this.counters[counter] += amount;
   }
 
   private ackPush(type: i32, packetId: i32, reason: i32): void {
@@ -969,9 +981,9 @@ export class Client {
   }
 
   private dropEntry(index: i32, why: i32): void {
-    if (why == DROP_QUEUE_FULL || why == DROP_REPLACED) this.counters[CLIENT_COUNTER_DROP_QUEUE]++;
-    else if (why == DROP_EXPIRED) this.counters[CLIENT_COUNTER_DROP_EXPIRED]++;
-    else this.counters[CLIENT_COUNTER_DROP_REFUSED_BY_LIMITS]++;
+    if (why == DROP_QUEUE_FULL || why == DROP_REPLACED) this.count(CLIENT_COUNTER_DROP_QUEUE, 1);
+    else if (why == DROP_EXPIRED) this.count(CLIENT_COUNTER_DROP_EXPIRED, 1);
+    else this.count(CLIENT_COUNTER_DROP_REFUSED_BY_LIMITS, 1);
     this.finishEntry(index, EVENT_DROPPED, HANDLE_DROPPED, why);
   }
 

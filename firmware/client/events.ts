@@ -5,8 +5,9 @@
  * Handles are sequence numbers, so an application can ask about one long after the event went
  * by: `status` finds a pending handle in the outbox or subscription table (the caller asks
  * those), a finished one in the ring of recent results, and answers HANDLE_UNKNOWN for one too
- * old to remember. Events beyond the ring's room are dropped and counted, never blocked on:
- * every outcome can still be asked for by handle.
+ * old to remember. The client pauses input while the ring is nearly full, so a host that takes
+ * events after each call loses none; should one be dropped anyway it is counted, and its
+ * outcome can still be asked for by handle.
  */
 
 /** Nothing to report. */
@@ -50,12 +51,10 @@ export const DROP_TOO_LARGE: i32 = 4;
 export const DROP_SESSION_LOST: i32 = 5;
 export const DROP_NOT_SUPPORTED: i32 = 6;
 
-const EVENT_COUNT_MAX: i32 = 32;
-
 export class ClientEvents {
-  readonly kinds: Uint8Array = new Uint8Array(EVENT_COUNT_MAX);
-  readonly handles: Int32Array = new Int32Array(EVENT_COUNT_MAX);
-  readonly reasons: Int32Array = new Int32Array(EVENT_COUNT_MAX);
+  readonly kinds: Uint8Array;
+  readonly handles: Int32Array;
+  readonly reasons: Int32Array;
   head: i32 = 0;
   count: i32 = 0;
   /** Events that found the ring full. */
@@ -73,7 +72,14 @@ export class ClientEvents {
   /** Last handle given out; handles run 1 .. 0x7fffffff and wrap to 1. */
   handleLast: i32 = 0;
 
-  constructor(resultCount: i32) {
+  /**
+   * `capacity` events fit between two `take` rounds; the client sizes it so one packet's worth
+   * (a CONNACK that ends a whole outbox's flows) always fits, and pauses input when less is left.
+   */
+  constructor(capacity: i32, resultCount: i32) {
+    this.kinds = new Uint8Array(capacity);
+    this.handles = new Int32Array(capacity);
+    this.reasons = new Int32Array(capacity);
     this.resultHandles = new Int32Array(resultCount);
     this.resultStates = new Uint8Array(resultCount);
     this.resultReasons = new Int32Array(resultCount);
@@ -84,13 +90,19 @@ export class ClientEvents {
     return this.handleLast;
   }
 
+  /** Events that still fit. */
+  room(): i32 {
+    return this.kinds.length - this.count;
+  }
+
   push(kind: i32, handle: i32, reason: i32): void {
-    if (this.count == EVENT_COUNT_MAX) {
+    const capacity = this.kinds.length;
+    if (this.count == capacity) {
       this.dropped++;
       return;
     }
     let index = this.head + this.count;
-    if (index >= EVENT_COUNT_MAX) index -= EVENT_COUNT_MAX;
+    if (index >= capacity) index -= capacity;
     this.kinds[index] = kind;
     this.handles[index] = handle;
     this.reasons[index] = reason;
@@ -107,7 +119,7 @@ export class ClientEvents {
     this.kind = kind;
     this.handle = this.handles[this.head];
     this.reason = this.reasons[this.head];
-    this.head = this.head + 1 == EVENT_COUNT_MAX ? 0 : this.head + 1;
+    this.head = this.head + 1 == this.kinds.length ? 0 : this.head + 1;
     this.count--;
     return kind;
   }
@@ -116,7 +128,7 @@ export class ClientEvents {
   holdsMessage(): bool {
     for (let i = 0; i < this.count; i++) {
       let index = this.head + i;
-      if (index >= EVENT_COUNT_MAX) index -= EVENT_COUNT_MAX;
+      if (index >= this.kinds.length) index -= this.kinds.length;
       if (this.kinds[index] == EVENT_MESSAGE) return true;
     }
     return false;

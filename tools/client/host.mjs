@@ -182,6 +182,7 @@ export class ClientHost extends EventEmitter {
     this.stopped ??= new Promise((resolve) => this.once("stopped", resolve));
     this.api.stop(nowMs(), reason);
     this.turn();
+    if (this.api.state() === 0 && !this.socket) this.emit("stopped"); // was waiting to reconnect: no socket to close
     return this.stopped;
   }
 
@@ -210,10 +211,11 @@ export class ClientHost extends EventEmitter {
         case EVENT.refused: this.emit("refused", reason); break;
         case EVENT.disconnected: this.emit("disconnect", reason); break;
         case EVENT.message: this.deliver(); break;
-        case EVENT.published: this.settle(handle, reason === 0 || reason < 0x80 ? "done" : "failed", reason, "published"); break;
+        // The core decides done or failed (a PUBCOMP 0x92 in recovery is done): ask it.
+        case EVENT.published: this.settle(handle, this.status(handle), reason, "published"); break;
         case EVENT.dropped: this.settle(handle, "dropped", reason, "dropped"); break;
-        case EVENT.subscribed: this.settle(handle, reason < 0x80 ? "done" : "failed", reason, "subscribed"); break;
-        case EVENT.unsubscribed: this.settle(handle, reason < 0x80 ? "done" : "failed", reason, "unsubscribed"); break;
+        case EVENT.subscribed: this.settle(handle, this.status(handle), reason, "subscribed"); break;
+        case EVENT.unsubscribed: this.settle(handle, this.status(handle), reason, "unsubscribed"); break;
       }
     }
   }
@@ -318,12 +320,15 @@ export class ClientHost extends EventEmitter {
   }
 
   schedule() {
+    if (this.api.state() === 0) {
+      this.clearTimer(); // idle: nothing to time, and nothing should keep the process alive
+      return;
+    }
     const now = nowMs();
     const at = this.api.pollAtMs(now);
     const delay = Math.max(0, (at - now) | 0);
     if (this.timer && ((this.timerAt - at) | 0) <= 0 && ((this.timerAt - now) | 0) >= 0) return;
     this.clearTimer();
-    if (this.api.state() === 0) return;
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
