@@ -8,7 +8,7 @@ HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
 
-.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-codec budget vectors clean
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-client bench-codec budget vectors clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -80,6 +80,9 @@ fuzz: harness ## Differential fuzzing against mqtt-packet, 2,000,000 cases
 
 bench: build ## Broker benchmark: the gateway vs mosquitto vs aedes (BENCH_QUICK=1: a smoke run)
 	node tools/bench/broker.mjs
+
+bench-client: build ## Client benchmark: wrenmq vs MQTT.js vs mosquitto_pub/_sub (BENCH_QUICK=1: a smoke run)
+	node tools/bench/client.mjs
 
 bench-codec: harness build ## Codec packets/s: WASM, JS and mqtt-packet side by side
 	node tools/bench/codec.mjs

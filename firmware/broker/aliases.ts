@@ -2,7 +2,7 @@
  * Topic aliases in both directions (MQTT 5 §3.3.2.3.4), per connection. Those the client sets
  * (up to the Topic Alias Maximum we announce) are topic-only messages in the MessagePool, so an
  * alias costs pool chunks only while in use. Those we set towards a client that allows them
- * hold a reference on a message with that topic; when all are taken the oldest is reused.
+ * are topic-only messages too; when all are taken the oldest is reused.
  * Both sets are released when the connection closes: aliases live as long as the connection.
  */
 import { Span } from "../core/bytes";
@@ -77,18 +77,25 @@ export class TopicAliases {
     const base = slot * connections.aliasCount;
     for (let i = 0; i < allowed; i++) {
       const held = connections.aliasOutMessage[base + i];
-      if (held >= 0 && (held == message || this.sameTopic(held, message))) return i + 1;
+      if (held >= 0 && this.sameTopic(held, message)) return i + 1;
     }
     return -(connections.aliasOutNext[slot] % allowed + 1);
   }
 
-  /** Records that alias `alias` now stands for `message`'s topic on `slot`. */
+  /**
+   * Records that alias `alias` now stands for `message`'s topic on `slot`: a topic-only copy,
+   * so the alias never holds a payload's chunks for the life of the connection. When the pool
+   * cannot hold even that, the alias is left unset and is simply set again on its next use.
+   */
   outboundSet(slot: i32, alias: i32, message: i32): void {
     const connections = this.connections;
+    const pool = this.pool;
     const index = slot * connections.aliasCount + alias - 1;
-    if (connections.aliasOutMessage[index] >= 0) this.pool.release(connections.aliasOutMessage[index]);
-    this.pool.retainReference(message);
-    connections.aliasOutMessage[index] = message;
+    if (connections.aliasOutMessage[index] >= 0) pool.release(connections.aliasOutMessage[index]);
+    const length = pool.topicLength[message];
+    pool.read(message, 0, length, this.aliasTopic, 0);
+    this.view.set(this.aliasTopic, 0, length);
+    connections.aliasOutMessage[index] = pool.allocate(this.view, this.empty, this.empty, 0, false, -1, 0);
     connections.aliasOutNext[slot] = alias; // the next new topic takes the following alias
   }
 

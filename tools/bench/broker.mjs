@@ -43,6 +43,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { BrokerProcess, ensureBuilt, fileLimits, makeWorkDir, removeWorkDir } from "./brokers.mjs";
 import { idleConnections, latency, throughput } from "./runs.mjs";
+import { formatNumber, formatRate, formatRatio, median, progress, table } from "./report.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const env = process.env;
@@ -162,36 +163,7 @@ async function stop(broker) {
   }
 }
 
-function progress(text) {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
-  else if (text) process.stderr.write(`${text}\n`);
-}
-
 // ---- the report ----------------------------------------------------------------------------------
-
-const median = (values) => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
-function formatRate(value) {
-  if (!Number.isFinite(value)) return "—";
-  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
-  if (value >= 1e3) return `${(value / 1e3).toFixed(value >= 1e5 ? 0 : 1)}k`;
-  return value.toFixed(0);
-}
-const formatNumber = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "—");
-const formatRatio = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "—");
-
-function table(header, lines) {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...lines.map((line) => String(line[i]).length)));
-  const render = (line) => `| ${line.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join(" | ")} |`;
-  console.log(render(header));
-  console.log(`|${widths.map((w, i) => (i === 0 ? `${"-".repeat(w + 1)}-` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
-  for (const line of lines) console.log(render(line));
-}
 
 function report(results, info, notes, seconds) {
   const names = BROKERS;

@@ -151,15 +151,12 @@ export class BrokerProcess {
 
   /** Resident set size in KB (VmRSS). */
   rssKb() {
-    const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]);
+    return rssKbOf(this.pid);
   }
 
   /** CPU time used so far (user + system, all threads), in ms. */
   cpuMs() {
-    const stat = readFileSync(`/proc/${this.pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return cpuMsOf(this.pid);
   }
 
   /** SIGTERM, then SIGKILL after `timeoutMs`. Resolves when the process has exited. */
@@ -175,6 +172,19 @@ export class BrokerProcess {
 }
 
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** Resident set size of process `pid` in KB (VmRSS of /proc/<pid>/status). */
+export function rssKbOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]);
+}
+
+/** CPU time process `pid` has used so far (user + system, all threads), in ms. */
+export function cpuMsOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
