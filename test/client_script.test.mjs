@@ -258,3 +258,15 @@ for (const build of ["wasm", "js"]) {
     assert.equal(s.api.status(handle), HANDLE.done);
   });
 }
+
+for (const build of ["wasm", "js"]) {
+  test(`${build}: packets only a client sends are the server's Protocol Error (MQTT 5 §4.13)`, () => {
+    for (const bytes of [[0xc0, 0x00], [0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00]]) { // PINGREQ; SUBSCRIBE "a"
+      const s = new Script(build, { version: 5 });
+      s.connect();
+      s.inputBytes(Uint8Array.from(bytes));
+      assert.deepEqual(s.output().map((p) => [p.cmd, p.reasonCode]), [["disconnect", 0x82]]);
+      assert.equal(s.events.at(-1).kind, EVENT.close);
+    }
+  });
+}

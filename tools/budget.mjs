@@ -18,6 +18,10 @@ for (const [label, path] of [
   ["WASM small (-O3s)", "build/wasm/wrenmq.o3s.wasm"],
   ["WASM checked (debug)", "build/wasm/wrenmq.debug.wasm"],
   ["Espruino bundle (minified)", "build/espruino/wrenmq.js"],
+  ["Client WASM, size build (-Oz)", "build/wasm/wrenmq-client.small.wasm"],
+  ["Client WASM, host build (-O3)", "build/wasm/wrenmq-client.wasm"],
+  ["Client Espruino bundle", "build/espruino/wrenmq-client.js"],
+  ["Broker WASM (-O3)", "build/wasm/wrenmq-broker.wasm"],
 ]) {
   const bytes = size(path);
   const gzip = gzipSync(readFileSync(new URL(path, root))).length;
@@ -67,4 +71,21 @@ for (const file of boards) {
   const more = measureBroker({ ...l, connectionCountMax: l.connectionCountMax + 1, sessionCountMax: l.sessionCountMax + 1 });
   console.log(`  ${board.name.padEnd(12)} ${String(l.connectionCountMax).padStart(6)} ${String(l.sessionCountMax).padStart(8)} ${String(l.subscriptionCountMax).padStart(6)} ${String(l.queueCountMax).padStart(6)} ${String(l.messageCountMax).padStart(6)} ${String(l.messageBytesMax).padStart(10)} ${kb(total).padStart(10)} ${`${more - total} B`.padStart(17)}`);
 }
-console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs, test/broker_alloc.test.mjs).");
+console.log("\nClient per board (windows, outbox, memory store, subscriptions, aliases, QoS 2 receive state, events),");
+console.log("measured the same way on the client's host build");
+console.log(`  ${"board".padEnd(12)} ${"outbox".padStart(7)} ${"store".padStart(9)} ${"subs".padStart(5)} ${"inflight".padStart(9)} ${"incoming".padStart(9)} ${"total".padStart(10)}`);
+const { loadClientCore, HOST_CLIENT_LIMITS, LIMIT_IDS: CLIENT_LIMIT_IDS } = await import("./client/core.mjs");
+for (const file of boards) {
+  const board = JSON.parse(readFileSync(new URL(`boards/${file}`, root)));
+  const limits = Object.fromEntries(Object.entries(board.limits).filter(([name]) => name in CLIENT_LIMIT_IDS));
+  const defaults = { outgoingCountMax: 32, storeBytesMax: 16384, clientSubscriptionCountMax: 8, topicAliasCountMax: 10, filterSizeMax: 128, inflightCountMax: 20, incomingCountMax: 20 };
+  const chosen = { ...defaults, ...limits };
+  const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq-client.wasm", root)));
+  const api = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error("abort"); } } }).exports;
+  for (const [name, value] of Object.entries(chosen)) api.limitSet(CLIENT_LIMIT_IDS[name], Number(value));
+  const before = api.heapTop.value;
+  if (api.init() !== 0) throw new Error(`client init refused ${board.name}'s limits`);
+  const total = api.heapTop.value - before;
+  console.log(`  ${board.name.padEnd(12)} ${String(chosen.outgoingCountMax).padStart(7)} ${String(chosen.storeBytesMax).padStart(9)} ${String(chosen.clientSubscriptionCountMax).padStart(5)} ${String(chosen.inflightCountMax).padStart(9)} ${String(chosen.incomingCountMax).padStart(9)} ${kb(total).padStart(10)}`);
+}
+console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs, test/broker_alloc.test.mjs, test/client_alloc.test.mjs).");
