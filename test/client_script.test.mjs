@@ -270,3 +270,17 @@ for (const build of ["wasm", "js"]) {
     }
   });
 }
+
+for (const build of ["wasm", "js"]) {
+  test(`${build}: a server over our QoS 2 receive room (mosquitto 2.0.11 bursts) costs the oldest identifiers, not the connection`, () => {
+    const s = new Script(build, { version: 5 }); // SCRIPT_LIMITS: room for 8 identifiers awaiting PUBREL
+    s.connect();
+    for (let id = 1; id <= 10; id++) s.input({ cmd: "publish", topic: "burst", payload: String(id), qos: 2, messageId: id });
+    assert.equal(s.messages.length, 10, "every message delivered");
+    assert.equal(s.output().filter((p) => p.cmd === "pubrec").length, 10);
+    assert.equal(s.api.state(), 4, "still connected");
+    assert.equal(s.api.counter(15), 2, "two identifiers forgotten, counted");
+    s.input({ cmd: "publish", topic: "burst", payload: "10", qos: 2, messageId: 10, dup: true });
+    assert.equal(s.messages.length, 10, "a remembered identifier still suppresses its duplicate");
+  });
+}

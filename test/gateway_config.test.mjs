@@ -20,7 +20,7 @@ function configOf(...lines) {
 
 const DEFAULTS = {
   allowAnonymous: false, maxConnections: -1, aclFile: null, passwordFile: null, maxPacketSize: 0, messageSizeLimit: 0,
-  maxInflightMessages: 20, maxQueuedMessages: 1000, retainAvailable: true, maxKeepalive: 65535, sysInterval: 10,
+  maxInflightMessages: 20, maxQueuedMessages: 1000, retainAvailable: true, maxKeepalive: 65535, sysInterval: 10, bridges: [],
 };
 const PLAIN = { protocol: 'mqtt', maxConnections: -1, tls: null };
 
@@ -78,7 +78,7 @@ test('every supported option, set', () => {
     ],
     allowAnonymous: true, maxConnections: -1, passwordFile: '/etc/wrenmq/passwords', aclFile: '/var/lib/wrenmq/acl file',
     maxPacketSize: 20, messageSizeLimit: 268435455, maxInflightMessages: 0, maxQueuedMessages: 5,
-    retainAvailable: false, maxKeepalive: 10, sysInterval: 0,
+    retainAvailable: false, maxKeepalive: 10, sysInterval: 0, bridges: [],
   });
 });
 

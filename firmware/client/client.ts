@@ -31,9 +31,12 @@
  * - a message larger than the server's Maximum Packet Size, or above its Maximum QoS, or
  *   retained where it has no retain: dropped with EVENT_DROPPED (MQTT-3.1.2-24, MQTT-3.2.2-11);
  * - acks waiting to be written: input pauses until `output` has taken them (back-pressure);
- * - more QoS 2 messages awaiting PUBREL than we have room for: the server broke our Receive
- *   Maximum (5.0: DISCONNECT 0x93); in 3.x, where it cannot know, we close without acking and
- *   the resumed session sends it again.
+ * - more QoS 2 messages awaiting PUBREL than we have room for: in 5.0 the server broke our
+ *   Receive Maximum (MQTT-3.3.4-9), in 3.x it cannot know it. Mosquitto 2.0.11 does both under
+ *   a burst, so rather than drop the connection (and, with a clean session, the burst), the
+ *   oldest remembered identifier gives way (counted, CLIENT_COUNTER_QOS2_FORGOTTEN): its
+ *   PUBREC has been sent, so only if that PUBREC is lost to a cut and the server sends the
+ *   message again would it be delivered twice.
  */
 import { Reader, Span } from "../core/bytes";
 import { ERR_LENGTH, ERR_LIST_FULL, ERR_NOT_FOUND, ERR_PROPERTY_NOT_ALLOWED, ERR_QOS, ERR_QUEUE_FULL, ERR_TOO_LARGE, ERR_TOPIC_FILTER, ERR_TOPIC_NAME, errorReasonCode } from "../core/errors";
@@ -71,7 +74,7 @@ import {
   CLIENT_COUNTER_BYTES_RECEIVED, CLIENT_COUNTER_BYTES_SENT, CLIENT_COUNTER_CONNECTS, CLIENT_COUNTER_COUNT,
   CLIENT_COUNTER_DROP_EXPIRED, CLIENT_COUNTER_DROP_QUEUE, CLIENT_COUNTER_DROP_REFUSED_BY_LIMITS, CLIENT_COUNTER_DUPLICATES,
   CLIENT_COUNTER_EVENTS_DROPPED, CLIENT_COUNTER_MESSAGES_RECEIVED, CLIENT_COUNTER_MESSAGES_SENT, CLIENT_COUNTER_PING_TIMEOUTS,
-  CLIENT_COUNTER_PROTOCOL_ERRORS, CLIENT_COUNTER_PUBLISH_FAILED, CLIENT_COUNTER_REFUSED_QUEUE_FULL, CLIENT_COUNTER_UNKNOWN_ACKS,
+  CLIENT_COUNTER_PROTOCOL_ERRORS, CLIENT_COUNTER_PUBLISH_FAILED, CLIENT_COUNTER_QOS2_FORGOTTEN, CLIENT_COUNTER_REFUSED_QUEUE_FULL, CLIENT_COUNTER_UNKNOWN_ACKS,
 } from "./counters";
 
 export const CLIENT_IDLE: i32 = 0;
@@ -91,7 +94,6 @@ const REASON_PROTOCOL_ERROR: i32 = 0x82;
 const REASON_IMPLEMENTATION_SPECIFIC: i32 = 0x83;
 const REASON_KEEP_ALIVE_TIMEOUT: i32 = 0x8d;
 const REASON_PACKET_ID_NOT_FOUND: i32 = 0x92;
-const REASON_RECEIVE_MAXIMUM_EXCEEDED: i32 = 0x93;
 const REASON_TOPIC_ALIAS_INVALID: i32 = 0x94;
 const REASON_QUOTA_EXCEEDED: i32 = 0x97;
 /** `pollAtMs` when no timer is running. */
@@ -136,6 +138,7 @@ export class Client {
   private readonly incomingIds: Int32Array;
   private readonly incomingRecords: Int32Array;
   private incomingCount: i32 = 0;
+  private incomingEvictNext: i32 = 0;
   private readonly ackTypes: Uint8Array = new Uint8Array(ACK_QUEUE_MAX);
   private readonly ackIds: Int32Array = new Int32Array(ACK_QUEUE_MAX);
   private readonly ackReasons: Uint8Array = new Uint8Array(ACK_QUEUE_MAX);
@@ -841,10 +844,7 @@ export class Client {
         this.ackPush(PUBREC, packetId, 0);
         return false;
       }
-      if (this.incomingCount == this.incomingIds.length) {
-        this.protocolError(REASON_RECEIVE_MAXIMUM_EXCEEDED); // MQTT-3.3.4-9 (3.x: closed unacknowledged)
-        return false;
-      }
+      if (this.incomingCount == this.incomingIds.length) this.incomingEvict();
       const record = this.store.append(RECORD_INCOMING, 0, packetId, this.scratch, 0, 0);
       if (record == STORE_FULL) {
         this.protocolError(REASON_QUOTA_EXCEEDED); // cannot remember it: unacknowledged, sent again later
@@ -955,6 +955,17 @@ export class Client {
     this.ackIds[index] = packetId;
     this.ackReasons[index] = reason;
     this.ackCount++;
+  }
+
+  /** Forgets the identifier longest remembered (roughly: removals reorder the table), making room. */
+  private incomingEvict(): void {
+    const index = this.incomingEvictNext < this.incomingCount ? this.incomingEvictNext : 0;
+    this.incomingEvictNext = index + 1;
+    this.count(CLIENT_COUNTER_QOS2_FORGOTTEN, 1);
+    this.store.remove(this.incomingRecords[index]);
+    this.incomingCount--;
+    this.incomingIds[index] = this.incomingIds[this.incomingCount];
+    this.incomingRecords[index] = this.incomingRecords[this.incomingCount];
   }
 
   private incomingFind(packetId: i32): i32 {

@@ -25,4 +25,6 @@ export const CLIENT_COUNTER_UNKNOWN_ACKS: i32 = 12;
 export const CLIENT_COUNTER_PUBLISH_FAILED: i32 = 13;
 /** PINGRESP deadlines missed. */
 export const CLIENT_COUNTER_PING_TIMEOUTS: i32 = 14;
-export const CLIENT_COUNTER_COUNT: i32 = 15;
+/** QoS 2 identifiers forgotten to make room when a server sent more than our Receive Maximum. */
+export const CLIENT_COUNTER_QOS2_FORGOTTEN: i32 = 15;
+export const CLIENT_COUNTER_COUNT: i32 = 16;

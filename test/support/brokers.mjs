@@ -46,7 +46,8 @@ export function run(command, args, { timeoutMs = 10000, input } = {}) {
     child.stderr.on("data", (data) => { stderr += data; });
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.once("error", reject);
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": at exit the child's last output may still be in the pipes.
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
@@ -63,7 +64,7 @@ export function start(command, args, { timeoutMs = 10000 } = {}) {
   child.stdout.on("data", (data) => { stdout += data; });
   child.stderr.on("data", (data) => { stderr += data; });
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const done = new Promise((resolve) => child.once("exit", (code, signal) => {
+  const done = new Promise((resolve) => child.once("close", (code, signal) => {
     clearTimeout(timer);
     resolve({ code, signal, stdout, stderr });
   }));
