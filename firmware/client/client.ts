@@ -42,34 +42,29 @@ import { Reader, Span } from "../core/bytes";
 import { ERR_LENGTH, ERR_LIST_FULL, ERR_NOT_FOUND, ERR_PROPERTY_NOT_ALLOWED, ERR_QOS, ERR_QUEUE_FULL, ERR_TOO_LARGE, ERR_TOPIC_FILTER, ERR_TOPIC_NAME, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
 import {
-  ASSIGNED_CLIENT_IDENTIFIER, CONNACK, CONNECT, DISCONNECT, MAXIMUM_PACKET_SIZE, MAXIMUM_QOS, MESSAGE_EXPIRY_INTERVAL,
-  MQTT_5, PINGREQ, PINGRESP, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, RECEIVE_MAXIMUM, RETAIN_AVAILABLE,
-  SERVER_KEEP_ALIVE, SESSION_EXPIRY_INTERVAL, SUBACK, SUBSCRIBE, SUBSCRIPTION_IDENTIFIER, TOPIC_ALIAS,
-  TOPIC_ALIAS_MAXIMUM, UNSUBACK, UNSUBSCRIBE, WILL_DELAY_INTERVAL,
+  ASSIGNED_CLIENT_IDENTIFIER, CONNACK, DISCONNECT, MAXIMUM_PACKET_SIZE, MAXIMUM_QOS, MQTT_5, PINGREQ, PINGRESP, PUBACK,
+  PUBCOMP, PUBLISH, PUBREC, PUBREL, RECEIVE_MAXIMUM, RETAIN_AVAILABLE, SERVER_KEEP_ALIVE, SUBACK, SUBSCRIPTION_IDENTIFIER,
+  TOPIC_ALIAS, TOPIC_ALIAS_MAXIMUM, UNSUBACK,
 } from "../codec/constants";
-import { ClientInboundRepr, ClientOutboundRepr, clientPacketDecode, clientPacketEncode, clientPacketEncodeLength } from "../codec/client_packet";
+import { ClientInboundRepr, clientPacketDecode } from "../codec/client_packet";
 import { PropertiesRepr, propertiesDecode } from "../codec/properties";
 import { PublishRepr } from "../codec/publish";
-import { FORM_SHORTEST } from "../codec/ack";
 import { topicFilterValid, topicNameValid } from "../codec/topic";
 import { utf8Valid } from "../codec/utf8";
 import {
   OUTGOING_QUEUED, OUTGOING_RELEASED, OUTGOING_SENT, RECORD_INCOMING, RECORD_OUTGOING, STORE_FULL, Store,
 } from "../store/store";
-import {
-  ENTRY_FREE, ENTRY_QUEUED, ENTRY_RELEASED, ENTRY_SENT, Outbox, RecordView, recordLength, recordParse, recordWrite, topicHash,
-} from "./outbox";
+import { ENTRY_FREE, ENTRY_QUEUED, ENTRY_RELEASED, ENTRY_SENT, Outbox, recordLength, recordWrite, topicHash } from "./outbox";
 import { ClientSubscriptions, SUB_ACTIVE, SUB_FREE, SUB_SENT, SUB_UNSENT, SUB_UNWANTED, SUB_WANTED } from "./subscriptions";
 import {
-  ClientEvents, DROP_EXPIRED, DROP_NOT_SUPPORTED, DROP_QUEUE_FULL, DROP_REPLACED, DROP_TOO_LARGE, EVENT_CLOSE,
-  EVENT_CONNECTED, EVENT_DISCONNECTED, EVENT_DROPPED, EVENT_MESSAGE, EVENT_OPEN, EVENT_PUBLISHED, EVENT_REFUSED,
+  ClientEvents, DROP_EXPIRED, DROP_QUEUE_FULL, DROP_REPLACED, EVENT_CLOSE, EVENT_CONNECTED, EVENT_DISCONNECTED, EVENT_DROPPED, EVENT_MESSAGE, EVENT_OPEN, EVENT_PUBLISHED, EVENT_REFUSED,
   EVENT_SUBSCRIBED, EVENT_UNSUBSCRIBED, HANDLE_DONE, HANDLE_DROPPED, HANDLE_FAILED, HANDLE_PENDING,
 } from "./events";
 import { AliasTable } from "./aliases";
-import {
-  ClientOptions, OPTION_CLIENT_ID, OPTION_PASSWORD, OPTION_USERNAME, OPTION_WILL_PAYLOAD, OPTION_WILL_TOPIC,
-  POLICY_KEEP_ALL, POLICY_LATEST,
-} from "./options";
+import { AckQueue } from "./acks";
+import { Qos2Receipts } from "./receipts";
+import { PacketWriter } from "./writer";
+import { ClientOptions, OPTION_CLIENT_ID, POLICY_KEEP_ALL, POLICY_LATEST } from "./options";
 import {
   CLIENT_COUNTER_BYTES_RECEIVED, CLIENT_COUNTER_BYTES_SENT, CLIENT_COUNTER_CONNECTS, CLIENT_COUNTER_COUNT,
   CLIENT_COUNTER_DROP_EXPIRED, CLIENT_COUNTER_DROP_QUEUE, CLIENT_COUNTER_DROP_REFUSED_BY_LIMITS, CLIENT_COUNTER_DUPLICATES,
@@ -119,31 +114,19 @@ export class Client {
   sessionPresent: bool = false;
   /** In-flight window in force: ours, capped by the server's Receive Maximum. */
   window: i32 = 0;
-  /** Server's Maximum Packet Size (0 = none stated), Maximum QoS and Retain Available. */
-  serverPacketMax: i32 = 0;
-  serverQosMax: i32 = 2;
-  serverRetain: bool = true;
+  /** Everything we send, and the server's limits on it. */
+  readonly writer: PacketWriter;
+  /** QoS 2 messages received and answered, awaiting PUBREL. */
+  readonly receipts: Qos2Receipts;
 
-  /** What `input` decodes into (and `message` points at) and what `output` encodes from. */
+  /** What `input` decodes into (and `message` points at). */
   private readonly packet: ClientInboundRepr;
-  private readonly out: ClientOutboundRepr;
   private readonly checkProperties: PropertiesRepr;
   private readonly reader: Reader = new Reader();
-  private readonly scratch: Uint8Array;
-  private readonly view: RecordView = new RecordView();
   private readonly span: Span = new Span();
+  /** The server's topic aliases towards us (up to the maximum we announce). */
   private readonly aliasesIn: AliasTable;
-  private readonly aliasesOut: AliasTable;
-  /** QoS 2 packet identifiers answered with PUBREC, awaiting PUBREL, and their store records. */
-  private readonly incomingIds: Int32Array;
-  private readonly incomingRecords: Int32Array;
-  private incomingCount: i32 = 0;
-  private incomingEvictNext: i32 = 0;
-  private readonly ackTypes: Uint8Array = new Uint8Array(ACK_QUEUE_MAX);
-  private readonly ackIds: Int32Array = new Int32Array(ACK_QUEUE_MAX);
-  private readonly ackReasons: Uint8Array = new Uint8Array(ACK_QUEUE_MAX);
-  private ackHead: i32 = 0;
-  private ackCount: i32 = 0;
+  private readonly acks: AckQueue = new AckQueue();
 
   private connectDue: bool = false;
   private disconnectDue: bool = false;
@@ -172,14 +155,11 @@ export class Client {
     this.events = new ClientEvents(limits.outgoingCountMax + limits.clientSubscriptionCountMax + EVENT_MARGIN, limits.outgoingCountMax + 16);
     this.counters = new Int32Array(CLIENT_COUNTER_COUNT);
     this.packet = packet;
-    this.out = new ClientOutboundRepr(limits, 1); // one filter per (UN)SUBSCRIBE
+    this.writer = new PacketWriter(limits);
+    this.receipts = new Qos2Receipts(limits.incomingCountMax);
     this.message = packet.publish;
     this.checkProperties = new PropertiesRepr(limits.propertyCountMax);
-    this.scratch = new Uint8Array(limits.packetSizeMax);
     this.aliasesIn = new AliasTable(limits.topicAliasCountMax, limits.filterSizeMax);
-    this.aliasesOut = new AliasTable(limits.topicAliasCountMax, limits.filterSizeMax);
-    this.incomingIds = new Int32Array(limits.incomingCountMax);
-    this.incomingRecords = new Int32Array(limits.incomingCountMax);
   }
 
   // ---- the application's calls ----------------------------------------------------------------
@@ -196,14 +176,11 @@ export class Client {
     while (record >= 0) {
       const next = store.next(record);
       const kind = store.kind(record);
-      if (kind == RECORD_INCOMING && this.incomingCount < this.incomingIds.length) {
-        this.incomingIds[this.incomingCount] = store.packetId(record);
-        this.incomingRecords[this.incomingCount] = record;
-        this.incomingCount++;
+      if (kind == RECORD_INCOMING && this.receipts.adopt(store.packetId(record), record)) {
+        // kept
       } else if (kind == RECORD_OUTGOING) {
-        const length = store.read(record, this.scratch, 0);
-        recordParse(this.scratch, length, this.view);
-        const index = outbox.add(record, this.events.handleNew(), this.view.qos, topicHash(this.view.topic), nowMs);
+        const view = this.writer.recordRead(store, record);
+        const index = outbox.add(record, this.events.handleNew(), view.qos, topicHash(view.topic), nowMs);
         if (index < 0) {
           store.remove(record); // a smaller outbox than the one that wrote the store: counted, not kept
           this.count(CLIENT_COUNTER_DROP_QUEUE, 1);
@@ -282,8 +259,9 @@ export class Client {
       }
       this.dropEntry(oldest, DROP_QUEUE_FULL);
     }
-    recordWrite(this.scratch, topic, properties, payload, qos, retain);
-    const record = this.store.append(RECORD_OUTGOING, OUTGOING_QUEUED, 0, this.scratch, 0, length);
+    const buffer = this.writer.record;
+    recordWrite(buffer, topic, properties, payload, qos, retain);
+    const record = this.store.append(RECORD_OUTGOING, OUTGOING_QUEUED, 0, buffer, 0, length);
     if (record == STORE_FULL) return ERR_QUEUE_FULL;
     const handle = this.events.handleNew();
     outbox.add(record, handle, qos, hash, nowMs);
@@ -386,10 +364,9 @@ export class Client {
     this.keepAliveMs = options.keepAlive * 1000;
     this.lastOutputMs = nowMs;
     this.pingOutstanding = false;
-    this.ackHead = 0;
-    this.ackCount = 0;
+    this.acks.clear();
     this.aliasesIn.reset(this.aliasesIn.capacity);
-    this.aliasesOut.reset(0);
+    this.writer.connectionNew(options.version);
   }
 
   /** The socket closed (or never opened). Schedules the next attempt. */
@@ -400,7 +377,7 @@ export class Client {
       this.events.push(EVENT_DISCONNECTED, 0, this.closeReason);
     }
     this.window = 0;
-    this.ackCount = 0;
+    this.acks.clear();
     this.outbox.resendCursor = -1;
     if (this.stopping || !this.options.reconnect) {
       this.state = CLIENT_IDLE;
@@ -418,7 +395,7 @@ export class Client {
     if (this.state != CLIENT_CONNECTING && this.state != CLIENT_CONNECTED) return length;
     if (this.events.holdsMessage()) return 0;
     let used: i32 = 0;
-    while (used < length && this.ackCount < ACK_QUEUE_MAX && this.events.room() >= EVENT_MARGIN) {
+    while (used < length && !this.acks.full && this.events.room() >= EVENT_MARGIN) {
       const result = clientPacketDecode(source, offset + used, length - used, this.packet, this.version, this.limits.packetSizeMax);
       if (result == 0) break;
       if (result < 0) {
@@ -441,25 +418,15 @@ export class Client {
    */
   output(nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
     let written: i32 = 0;
-    const packet = this.out;
     if (this.state == CLIENT_CLOSING) {
-      if (this.disconnectDue && this.sessionLive()) {
-        packet.type = DISCONNECT;
-        packet.version = this.version;
-        packet.disconnect.reasonCode = this.version == MQTT_5 ? this.disconnectReason : 0;
-        packet.disconnect.form = FORM_SHORTEST;
-        packet.disconnect.properties.clear();
-        written = this.emit(target, offset, capacity);
-      }
+      if (this.disconnectDue && this.wasConnected) written = this.writer.disconnect(this.disconnectReason, target, offset, capacity);
       this.disconnectDue = false;
       return written;
     }
     if (this.state != CLIENT_CONNECTING && this.state != CLIENT_CONNECTED) return 0;
     if (this.connectDue) {
-      this.connectBuild();
-      const length = this.emit(target, offset, capacity);
-      if (length == 0) return 0;
-      written += length;
+      written = this.writer.connect(this.options, this.limits, target, offset, capacity);
+      if (written == 0) return 0;
       this.connectDue = false;
     }
     if (this.state == CLIENT_CONNECTED) written += this.outputConnected(nowMs, target, offset + written, capacity - written);
@@ -474,21 +441,17 @@ export class Client {
 
   private outputConnected(nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
     let written: i32 = 0;
-    const packet = this.out;
-    packet.version = this.version;
+    const writer = this.writer;
+    const acks = this.acks;
     // Acks first: they free the server's window.
-    while (this.ackCount > 0) {
-      const head = this.ackHead;
-      this.ackBuild(this.ackTypes[head], this.ackIds[head], this.version == MQTT_5 ? this.ackReasons[head] : 0);
-      const length = this.emit(target, offset + written, capacity - written);
+    while (acks.count > 0) {
+      const length = writer.ack(acks.type(), acks.packetId(), acks.reason(), target, offset + written, capacity - written);
       if (length == 0) return written;
       written += length;
-      this.ackHead = this.ackHead + 1 == ACK_QUEUE_MAX ? 0 : this.ackHead + 1;
-      this.ackCount--;
+      acks.pop();
     }
     if (this.keepAliveMs > 0 && !this.pingOutstanding && ((nowMs - this.lastOutputMs) | 0) >= this.keepAliveMs) {
-      packet.type = PINGREQ;
-      const length = this.emit(target, offset + written, capacity - written);
+      const length = writer.bare(PINGREQ, target, offset + written, capacity - written);
       if (length == 0) return written;
       written += length;
       this.pingOutstanding = true;
@@ -503,25 +466,13 @@ export class Client {
   private outputSubscriptions(target: Uint8Array, offset: i32, capacity: i32): i32 {
     let written: i32 = 0;
     const subscriptions = this.subscriptions;
-    const packet = this.out;
     let index = subscriptions.nextRequest();
     while (index >= 0) {
       const subscribing = subscriptions.state[index] == SUB_WANTED;
       const packetId = this.packetIdTake();
-      const request = packet.subscribe;
-      packet.type = subscribing ? SUBSCRIBE : UNSUBSCRIBE;
-      request.packetId = packetId;
-      request.properties.clear();
-      request.count = 1; // one filter per request, so each has its own ack
-      const entry = request.subscriptions[0];
-      subscriptions.filterOf(index, entry.topicFilter);
+      subscriptions.filterOf(index, this.span);
       const options: i32 = subscriptions.options[index];
-      const v5 = this.version == MQTT_5; // before 5.0 the options byte is the QoS alone
-      entry.qos = options & 3;
-      entry.noLocal = v5 && (options & 4) != 0;
-      entry.retainAsPublished = v5 && (options & 8) != 0;
-      entry.retainHandling = v5 ? (options >> 4) & 3 : 0;
-      const length = this.emit(target, offset + written, capacity - written);
+      const length = this.writer.subscribe(subscribing, this.span, options, packetId, target, offset + written, capacity - written);
       if (length == 0) break;
       written += length;
       subscriptions.state[index] = subscribing ? SUB_SENT : SUB_UNSENT;
@@ -540,10 +491,10 @@ export class Client {
       const state: i32 = outbox.state[index];
       let length: i32 = 0;
       if (state == ENTRY_SENT) {
-        length = this.publishEncode(index, true, nowMs, target, offset + written, capacity - written);
+        length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedAtMs[index], true, nowMs,
+          target, offset + written, capacity - written);
       } else if (state == ENTRY_RELEASED) {
-        this.ackBuild(PUBREL, outbox.packetId[index], 0);
-        length = this.emit(target, offset + written, capacity - written);
+        length = this.writer.ack(PUBREL, outbox.packetId[index], 0, target, offset + written, capacity - written);
       } else {
         outbox.resendCursor++;
         continue;
@@ -568,7 +519,8 @@ export class Client {
       const qos: i32 = outbox.qos[index];
       if (qos > 0 && outbox.inflight >= this.window) break;
       if (qos > 0) outbox.packetId[index] = this.packetIdTake();
-      const length = this.publishEncode(index, false, nowMs, target, offset + written, capacity - written);
+      const length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedAtMs[index], false, nowMs,
+        target, offset + written, capacity - written);
       if (length == 0) break;
       outbox.sendCursor++; // the entry is behind the cursor now, so finishing it keeps the cursor right
       if (length < 0) {
@@ -586,110 +538,6 @@ export class Client {
       }
     }
     return written;
-  }
-
-  /**
-   * Encodes the outbox entry at `index` as a PUBLISH. Returns bytes written, 0 when it does not
-   * fit in `capacity` now, or -DROP_* when it can never be sent (not for resends).
-   */
-  private publishEncode(index: i32, resend: bool, nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
-    const outbox = this.outbox;
-    const length = this.store.read(outbox.record[index], this.scratch, 0);
-    const view = this.view;
-    recordParse(this.scratch, length, view);
-    const packet = this.out;
-    const publish = packet.publish;
-    packet.type = PUBLISH;
-    packet.version = this.version;
-    publish.qos = view.qos;
-    publish.retain = view.retain;
-    publish.dup = resend;
-    publish.packetId = view.qos > 0 ? outbox.packetId[index] : 0;
-    publish.topic.copyFrom(view.topic);
-    const properties = publish.properties;
-    const reader = this.reader;
-    reader.reset(this.scratch, view.propertiesOffset, view.end);
-    propertiesDecode(reader, PUBLISH, properties); // checked by `publish`
-    publish.payload.set(this.scratch, reader.position, view.end - reader.position);
-    if (!resend) {
-      const expiry = properties.find(MESSAGE_EXPIRY_INTERVAL);
-      if (expiry >= 0 && properties.numbers[expiry] >= 0) {
-        // MQTT-3.3.2-6: what is left of the interval; a message that has outlived it is not sent.
-        const left = properties.numbers[expiry] - ((((nowMs - outbox.queuedAtMs[index]) | 0) / 1000) | 0);
-        if (left <= 0) return -DROP_EXPIRED;
-        properties.numbers[expiry] = left;
-      }
-      if (view.qos > this.serverQosMax || (view.retain && !this.serverRetain)) return -DROP_NOT_SUPPORTED; // MQTT-3.2.2-11, -14
-    }
-    if (this.version != MQTT_5) properties.clear();
-    let alias: i32 = 0;
-    let aliasNew = false;
-    if (this.aliasesOut.limit > 0 && properties.count < properties.capacity) {
-      alias = this.aliasesOut.find(view.topic);
-      if (alias == 0) {
-        alias = this.aliasesOut.free();
-        aliasNew = alias > 0 && view.topic.length <= this.aliasesOut.topicSizeMax;
-        if (!aliasNew) alias = 0;
-      }
-      if (alias > 0) {
-        properties.addNumber(TOPIC_ALIAS, alias);
-        if (!aliasNew) publish.topic.clear(); // MQTT 5 §3.3.2.3.4: the alias alone names the topic
-      }
-    }
-    const size = clientPacketEncodeLength(packet);
-    if (this.serverPacketMax > 0 && size > this.serverPacketMax && !resend) return -DROP_TOO_LARGE; // MQTT-3.1.2-24
-    if (size > capacity) return 0;
-    const written = clientPacketEncode(packet, target, offset);
-    if (aliasNew) this.aliasesOut.set(alias, view.topic);
-    return written;
-  }
-
-  private connectBuild(): void {
-    const options = this.options;
-    const limits = this.limits;
-    const packet = this.out;
-    const connect = packet.connect;
-    packet.type = CONNECT;
-    packet.version = options.version;
-    connect.bridge = options.bridge;
-    connect.cleanStart = options.cleanStart;
-    connect.keepAlive = options.keepAlive;
-    options.get(OPTION_CLIENT_ID, connect.clientId);
-    connect.willFlag = options.willSet;
-    connect.willQos = options.willSet ? options.willQos : 0;
-    connect.willRetain = options.willSet && options.willRetain;
-    options.get(OPTION_WILL_TOPIC, connect.willTopic);
-    options.get(OPTION_WILL_PAYLOAD, connect.willPayload);
-    connect.willProperties.clear();
-    connect.usernameFlag = options.usernameSet;
-    options.get(OPTION_USERNAME, connect.username);
-    connect.passwordFlag = options.passwordSet;
-    options.get(OPTION_PASSWORD, connect.password);
-    const properties = connect.properties;
-    properties.clear();
-    if (options.version == MQTT_5) {
-      if (options.sessionExpiry != 0) properties.addNumber(SESSION_EXPIRY_INTERVAL, options.sessionExpiry);
-      if (limits.incomingCountMax < 65535) properties.addNumber(RECEIVE_MAXIMUM, limits.incomingCountMax);
-      properties.addNumber(MAXIMUM_PACKET_SIZE, limits.packetSizeMax);
-      if (limits.topicAliasCountMax > 0) properties.addNumber(TOPIC_ALIAS_MAXIMUM, limits.topicAliasCountMax);
-      if (options.willSet && options.willDelay > 0) connect.willProperties.addNumber(WILL_DELAY_INTERVAL, options.willDelay);
-    }
-  }
-
-  /** Makes `out` an ack (PUBACK … PUBCOMP) in its shortest form. */
-  private ackBuild(type: i32, packetId: i32, reason: i32): void {
-    const ack = this.out.ack;
-    this.out.type = type;
-    ack.packetId = packetId;
-    ack.reasonCode = reason;
-    ack.form = FORM_SHORTEST;
-    ack.properties.clear();
-  }
-
-  /** Encodes `out` if it fits in `capacity`. Returns bytes written, or 0. */
-  private emit(target: Uint8Array, offset: i32, capacity: i32): i32 {
-    if (clientPacketEncodeLength(this.out) > capacity) return 0;
-    return clientPacketEncode(this.out, target, offset);
   }
 
   // ---- input --------------------------------------------------------------------------------------
@@ -743,15 +591,14 @@ export class Client {
     this.sessionPresent = connack.sessionPresent;
     const properties = connack.properties;
     let receiveMaximum: i32 = 65535;
-    this.serverPacketMax = 0;
-    this.serverQosMax = 2;
-    this.serverRetain = true;
+    const writer = this.writer;
     if (this.version == MQTT_5) {
       receiveMaximum = properties.numberOf(RECEIVE_MAXIMUM, 65535);
-      this.serverPacketMax = properties.numberOf(MAXIMUM_PACKET_SIZE, 0);
-      this.serverQosMax = properties.numberOf(MAXIMUM_QOS, 2);
-      this.serverRetain = properties.numberOf(RETAIN_AVAILABLE, 1) != 0;
-      this.aliasesOut.reset(properties.numberOf(TOPIC_ALIAS_MAXIMUM, 0));
+      const packetMax = properties.numberOf(MAXIMUM_PACKET_SIZE, 0);
+      writer.serverPacketMax = packetMax > 0 ? packetMax : 0; // a u32 beyond i32: no limit worth the name
+      writer.serverQosMax = properties.numberOf(MAXIMUM_QOS, 2);
+      writer.serverRetain = properties.numberOf(RETAIN_AVAILABLE, 1) != 0;
+      writer.aliases.reset(properties.numberOf(TOPIC_ALIAS_MAXIMUM, 0));
       const keepAlive = properties.numberOf(SERVER_KEEP_ALIVE, -1);
       if (keepAlive >= 0) this.keepAliveMs = keepAlive * 1000; // MQTT-3.2.2-21
       if (properties.spanOf(ASSIGNED_CLIENT_IDENTIFIER, this.span)) {
@@ -759,7 +606,6 @@ export class Client {
         this.options.setBytes(OPTION_CLIENT_ID, this.span.buffer, this.span.offset, this.span.length);
       }
     }
-    if (this.serverPacketMax < 0) this.serverPacketMax = 0; // a u32 beyond i32: no limit worth the name
     this.window = this.limits.inflightCountMax < receiveMaximum ? this.limits.inflightCountMax : receiveMaximum;
     if (this.sessionPresent) this.sessionResume();
     else this.sessionRestart();
@@ -804,8 +650,7 @@ export class Client {
     outbox.trim();
     outbox.sendCursor = 0;
     outbox.resendCursor = -1;
-    for (let i = 0; i < this.incomingCount; i++) this.store.remove(this.incomingRecords[i]);
-    this.incomingCount = 0;
+    this.receipts.clear(this.store);
     const subscriptions = this.subscriptions;
     for (let i = 0; i < subscriptions.capacity; i++) {
       const state: i32 = subscriptions.state[i];
@@ -839,23 +684,23 @@ export class Client {
     }
     const packetId = publish.packetId;
     if (publish.qos == 2) {
-      if (this.incomingFind(packetId) >= 0) {
+      const receipts = this.receipts;
+      if (receipts.find(packetId) >= 0) {
         this.count(CLIENT_COUNTER_DUPLICATES, 1); // delivered already: answer, do not deliver again
-        this.ackPush(PUBREC, packetId, 0);
+        this.acks.push(PUBREC, packetId, 0);
         return false;
       }
-      if (this.incomingCount == this.incomingIds.length) this.incomingEvict();
-      const record = this.store.append(RECORD_INCOMING, 0, packetId, this.scratch, 0, 0);
-      if (record == STORE_FULL) {
+      if (receipts.full) {
+        receipts.forget(this.store);
+        this.count(CLIENT_COUNTER_QOS2_FORGOTTEN, 1);
+      }
+      if (!receipts.add(packetId, this.store)) {
         this.protocolError(REASON_QUOTA_EXCEEDED); // cannot remember it: unacknowledged, sent again later
         return false;
       }
-      this.incomingIds[this.incomingCount] = packetId;
-      this.incomingRecords[this.incomingCount] = record;
-      this.incomingCount++;
-      this.ackPush(PUBREC, packetId, 0);
+      this.acks.push(PUBREC, packetId, 0);
     } else if (publish.qos == 1) {
-      this.ackPush(PUBACK, packetId, 0);
+      this.acks.push(PUBACK, packetId, 0);
     }
     this.count(CLIENT_COUNTER_MESSAGES_RECEIVED, 1);
     this.events.push(EVENT_MESSAGE, 0, 0);
@@ -869,14 +714,14 @@ export class Client {
     const expected: i32 = type == PUBACK ? 1 : 2;
     if (index < 0 || outbox.qos[index] != expected) {
       this.count(CLIENT_COUNTER_UNKNOWN_ACKS, 1);
-      if (type == PUBREC) this.ackPush(PUBREL, ack.packetId, REASON_PACKET_ID_NOT_FOUND); // MQTT 5 §4.3.3
+      if (type == PUBREC) this.acks.push(PUBREL, ack.packetId, REASON_PACKET_ID_NOT_FOUND); // MQTT 5 §4.3.3
       return;
     }
     const reason = ack.reasonCode;
     if (type == PUBREC && reason < 0x80) {
       outbox.state[index] = ENTRY_RELEASED;
       this.store.update(outbox.record[index], OUTGOING_RELEASED, ack.packetId);
-      this.ackPush(PUBREL, ack.packetId, 0);
+      this.acks.push(PUBREL, ack.packetId, 0);
       return;
     }
     // A PUBCOMP's only other code, 0x92, answers a PUBREL sent again for a flow the server had
@@ -888,14 +733,9 @@ export class Client {
 
   private onPubrel(): void {
     const packetId = this.packet.ack.packetId;
-    const index = this.incomingFind(packetId);
-    if (index >= 0) {
-      this.store.remove(this.incomingRecords[index]);
-      this.incomingCount--;
-      this.incomingIds[index] = this.incomingIds[this.incomingCount];
-      this.incomingRecords[index] = this.incomingRecords[this.incomingCount];
-    }
-    this.ackPush(PUBCOMP, packetId, index >= 0 ? 0 : REASON_PACKET_ID_NOT_FOUND); // MQTT-4.3.3-11: answer either way
+    const index = this.receipts.find(packetId);
+    if (index >= 0) this.receipts.release(index, this.store);
+    this.acks.push(PUBCOMP, packetId, index >= 0 ? 0 : REASON_PACKET_ID_NOT_FOUND); // MQTT-4.3.3-11: answer either way
   }
 
   private onAckList(type: i32): void {
@@ -948,31 +788,6 @@ export class Client {
     this.counters[counter] += amount;
   }
 
-  private ackPush(type: i32, packetId: i32, reason: i32): void {
-    let index = this.ackHead + this.ackCount;
-    if (index >= ACK_QUEUE_MAX) index -= ACK_QUEUE_MAX;
-    this.ackTypes[index] = type;
-    this.ackIds[index] = packetId;
-    this.ackReasons[index] = reason;
-    this.ackCount++;
-  }
-
-  /** Forgets the identifier longest remembered (roughly: removals reorder the table), making room. */
-  private incomingEvict(): void {
-    const index = this.incomingEvictNext < this.incomingCount ? this.incomingEvictNext : 0;
-    this.incomingEvictNext = index + 1;
-    this.count(CLIENT_COUNTER_QOS2_FORGOTTEN, 1);
-    this.store.remove(this.incomingRecords[index]);
-    this.incomingCount--;
-    this.incomingIds[index] = this.incomingIds[this.incomingCount];
-    this.incomingRecords[index] = this.incomingRecords[this.incomingCount];
-  }
-
-  private incomingFind(packetId: i32): i32 {
-    for (let i = 0; i < this.incomingCount; i++) if (this.incomingIds[i] == packetId) return i;
-    return -1;
-  }
-
   /** A packet identifier no unfinished flow uses (MQTT-2.2.1-3), cycling 1 .. 65535. */
   private packetIdTake(): i32 {
     for (let tries = 0; tries < 65535; tries++) {
@@ -1004,9 +819,7 @@ export class Client {
     for (let offset = outbox.sendCursor; offset < outbox.count; offset++) {
       const index = outbox.at(offset);
       if (outbox.state[index] != ENTRY_QUEUED || outbox.topicHash[index] != hash) continue;
-      const length = this.store.read(outbox.record[index], this.scratch, 0);
-      recordParse(this.scratch, length, this.view);
-      const stored = this.view.topic;
+      const stored = this.writer.recordRead(this.store, outbox.record[index]).topic;
       if (stored.length != topic.length) continue;
       let same = true;
       for (let i = 0; i < topic.length && same; i++) same = stored.at(i) == topic.at(i);
