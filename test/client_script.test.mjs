@@ -284,3 +284,13 @@ for (const build of ["wasm", "js"]) {
     assert.equal(s.messages.length, 10, "a remembered identifier still suppresses its duplicate");
   });
 }
+
+for (const build of ["wasm", "js"]) {
+  test(`${build}: a publish without a policy follows the queuePolicy option`, () => {
+    const s = new Script(build, { options: { queuePolicy: POLICY.latest } });
+    const first = s.publish("room/t", "20", { qos: 1, policy: -1 });
+    const second = s.publish("room/t", "21", { qos: 1, policy: -1 });
+    assert.equal(s.api.status(first), HANDLE.dropped, "replaced by the newer reading");
+    assert.equal(s.api.status(second), HANDLE.pending);
+  });
+}

@@ -231,8 +231,8 @@ export class Client {
 
   /**
    * Queues a message. `properties` is an MQTT 5 property list in wire form (its length first)
-   * or empty; `policy` (POLICY_*) says what gives way when the outbox is full. Returns a handle
-   * (> 0), or ERR_QOS, ERR_TOPIC_NAME, ERR_TOO_LARGE, ERR_PROPERTY_NOT_ALLOWED, a property
+   * or empty; `policy` (POLICY_*, or -1 for options.queuePolicy) says what gives way when the
+   * outbox is full. Returns a handle (> 0), or ERR_QOS, ERR_TOPIC_NAME, ERR_TOO_LARGE, ERR_PROPERTY_NOT_ALLOWED, a property
    * decoding error, or ERR_QUEUE_FULL.
    */
   publish(topic: Span, payload: Span, properties: Span, qos: i32, retain: bool, policy: i32, nowMs: i32): i32 {
@@ -247,6 +247,7 @@ export class Client {
     if (length + 5 + 2 + 3 > this.limits.packetSizeMax) return ERR_TOO_LARGE;
     const hash = topicHash(topic);
     const outbox = this.outbox;
+    if (policy < 0) policy = this.options.queuePolicy;
     if (policy == POLICY_LATEST) {
       const same = this.queuedOnTopic(topic, hash);
       if (same >= 0) this.dropEntry(same, DROP_REPLACED);

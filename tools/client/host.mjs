@@ -114,7 +114,7 @@ export class ClientHost extends EventEmitter {
     const topicLength = this.stagePut(topic, 0);
     const propertiesLength = properties ? this.stagePut(properties, topicLength) : 0;
     const payloadLength = this.stagePut(payload ?? EMPTY, topicLength + propertiesLength);
-    const chosen = policy === null ? this.defaultPolicy() : POLICY[policy] ?? policy;
+    const chosen = policy === null ? -1 : POLICY[policy] ?? policy; // -1: the client's queuePolicy option
     const handle = this.api.publish(topicLength, propertiesLength, payloadLength, qos, retain ? 1 : 0, chosen, nowMs());
     if (handle < 0) throw Object.assign(new Error(`publish refused (${handle})`), { code: handle });
     this.queueOutput();
@@ -132,10 +132,6 @@ export class ClientHost extends EventEmitter {
     if (offset + value.length > stage.length) throw tooLarge();
     stage.set(value, offset);
     return value.length;
-  }
-
-  defaultPolicy() {
-    return this.policyDefault ?? POLICY.keepAll;
   }
 
   /** `options`: a QoS number, or { qos, noLocal, retainAsPublished, retainHandling }. */
