@@ -3,7 +3,7 @@
 // subscriber is our own client with a persistent session.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
@@ -12,7 +12,7 @@ import { Bridge, topicMatches } from "../tools/gateway/bridge.mjs";
 import { parseConfig } from "../tools/gateway/config.mjs";
 import { ClientHost } from "../tools/client/host.mjs";
 import { mosquittoStart } from "./support/mosquitto.mjs";
-import { until } from "./support/brokers.mjs";
+import { run, until } from "./support/brokers.mjs";
 
 /** An upstream mosquitto that can be stopped and started again on the same port, keeping its state on disk. */
 async function upstream() {
@@ -166,5 +166,54 @@ test("while the upstream is down the queue is bounded; each policy drops what it
     await remote.stop();
     await gateway.close();
     await up.remove();
+  }
+});
+
+test("the bridge reaches a TLS upstream with its own client certificate, and refuses one it cannot verify", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wrenmq-bridge-tls-"));
+  const path = (name) => join(dir, name);
+  const openssl = async (...args) => assert.equal((await run("openssl", args, { timeoutMs: 20000 })).code, 0, `openssl ${args[0]}`);
+  for (const ca of ["ca", "stranger"]) {
+    await openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${ca}`, "-keyout", path(`${ca}.key`), "-out", path(`${ca}.crt`));
+  }
+  for (const [name, cn, ext] of [["server", "127.0.0.1", "subjectAltName=IP:127.0.0.1"], ["bridge", "gateway-1", "extendedKeyUsage=clientAuth"]]) {
+    await openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${cn}`, "-keyout", path(`${name}.key`), "-out", path(`${name}.csr`));
+    writeFileSync(path(`${name}.ext`), `${ext}\n`);
+    await openssl("x509", "-req", "-in", path(`${name}.csr`), "-CA", path("ca.crt"), "-CAkey", path("ca.key"), "-CAcreateserial",
+      "-days", "2", "-extfile", path(`${name}.ext`), "-out", path(`${name}.crt`));
+  }
+  // The upstream: our own gateway, TLS only, client certificates required.
+  const upstream = new BrokerHost({ limits: { packetSizeMax: 65536 } });
+  const { port } = await upstream.listen({ port: 0, host: "127.0.0.1", tls: {
+    cert: readFileSync(path("server.crt")), key: readFileSync(path("server.key")), ca: readFileSync(path("ca.crt")), requestCert: true,
+  } });
+  const tlsLines = (ca) => [`bridge_cafile ${path(ca)}`, `bridge_certfile ${path("bridge.crt")}`, `bridge_keyfile ${path("bridge.key")}`];
+  const remote = new ClientHost({ server: { port, tls: { ca: readFileSync(path("ca.crt")), cert: readFileSync(path("bridge.crt")), key: readFileSync(path("bridge.key")) } }, options: { clientId: "upstream-sub" } });
+  const seen = [];
+  remote.on("message", (topic, payload) => seen.push(`${topic} ${payload}`));
+  remote.start();
+  await remote.connected();
+  await remote.settled(remote.subscribe("site/#", 1));
+  const gateway = await gatewayWithBridge(port, ["topic # out 1 \"\" site/", ...tlsLines("ca.crt")]);
+  const local = await mqtt.connectAsync({ port: gateway.localPort, host: "127.0.0.1" });
+  // A bridge that trusts another CA never comes up: the upstream's certificate is not verified.
+  const { config } = parseConfig(["connection wary", `address 127.0.0.1:${port}`, "restart_timeout 1", "topic # out 1", ...tlsLines("stranger.crt")].join("\n"));
+  const wary = new Bridge(config.bridges[0], gateway.broker).start();
+  const warnings = [];
+  wary.on("log", (line) => warnings.push(line));
+  try {
+    await local.publishAsync("meter/1", "42", { qos: 1 });
+    await until(() => seen.length === 1, 5000, "the reading over TLS");
+    assert.deepEqual(seen, ["site/meter/1 42"]);
+    await until(() => warnings.length > 0, 5000, "the untrusted upstream's error");
+    assert.equal(wary.status().state, "down");
+    assert.match(warnings[0], /certificate/i);
+  } finally {
+    await wary.stop();
+    await local.endAsync();
+    await remote.stop();
+    await gateway.close();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
