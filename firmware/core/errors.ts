@@ -79,6 +79,16 @@ export const ERR_NOT_FOUND: i32 = -60;
 /** The properties given are not allowed from a client in this packet (MQTT-3.3.4-6, MQTT-3.3.2-7). */
 export const ERR_PROPERTY_NOT_ALLOWED: i32 = -61;
 
+// ---- platform ---------------------------------------------------------------------------------
+/** A flash address or length outside the device, or not aligned to its write granularity. */
+export const ERR_FLASH_RANGE: i32 = -80;
+/** Programming would turn a 0 bit back into 1, which only an erase can do (NOR flash). */
+export const ERR_FLASH_BITS: i32 = -81;
+/** The flash lost power mid-operation (the memory flash's power-cut injection); nothing more is written. */
+export const ERR_FLASH_POWER: i32 = -82;
+/** The flash device or file failed (an I/O error on the host). */
+export const ERR_FLASH_IO: i32 = -83;
+
 /** The MQTT 5 reason code (§2.4) to send in a DISCONNECT or CONNACK closing for `error`. */
 export function errorReasonCode(error: i32): i32 {
   if (error >= ERR_DUP_QOS0 && error <= ERR_VARINT) return 0x81; // Malformed Packet
