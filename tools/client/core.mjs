@@ -3,6 +3,7 @@
 // Both give the ClientApi calls of firmware/platform/client_api.ts and three byte windows,
 // `rx`, `tx` and `stage`, so hosts and tests run unchanged on either.
 import { readFileSync } from "node:fs";
+import { FileFlash } from "./flash_file.mjs";
 
 const root = new URL("../../", import.meta.url);
 export const CLIENT_WASM = new URL("build/wasm/wrenmq-client.wasm", root);
@@ -40,17 +41,30 @@ export const HOST_CLIENT_LIMITS = {
   incomingCountMax: 100, topicAliasCountMax: 16, outgoingCountMax: 1000, storeBytesMax: 4 << 20, clientSubscriptionCountMax: 64,
 };
 
+/** The flash imports when the client keeps its store in RAM: never called. */
+const NO_FLASH = { flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
+
 /**
- * Returns { api, rx, tx, stage, heapTop, build } with `limits` set and `init` done.
- * `build`: "wasm" or "js".
+ * Returns { api, rx, tx, stage, heapTop, build, flash } with `limits` set and `init` done.
+ * `build`: "wasm" or "js". `flash`: { path, sectorSize, sectorCount, writeSize } keeps the
+ * outbox and QoS 2 receipts in a LogStore in that file (WASM build only), so they survive a
+ * restart: call `api.restore(now)` before starting.
  */
-export function loadClientCore({ build = "wasm", limits = HOST_CLIENT_LIMITS } = {}) {
+export function loadClientCore({ build = "wasm", limits = HOST_CLIENT_LIMITS, flash = null } = {}) {
   let api;
   let heapTop = () => 0;
+  let fileFlash = null;
+  if (flash && build !== "wasm") throw new Error("a flash store needs the WASM build");
   if (build === "wasm") {
     const module = new WebAssembly.Module(readFileSync(CLIENT_WASM));
-    const env = { abort: (m, f, line, column) => { throw new Error(`wasm abort at ${line}:${column}`); } };
-    api = new WebAssembly.Instance(module, { env }).exports;
+    let instance = null;
+    fileFlash = flash ? new FileFlash(flash.path, flash) : null;
+    const env = {
+      abort: (m, f, line, column) => { throw new Error(`wasm abort at ${line}:${column}`); },
+      ...(fileFlash ? fileFlash.imports(() => instance.exports.memory) : NO_FLASH),
+    };
+    instance = new WebAssembly.Instance(module, { env });
+    api = instance.exports;
     heapTop = () => api.heapTop.value;
   } else {
     const sandbox = {};
@@ -64,7 +78,8 @@ export function loadClientCore({ build = "wasm", limits = HOST_CLIENT_LIMITS } =
     if (id === undefined) throw new Error(`unknown client limit ${name}`);
     if (api.limitSet(id, Number(value)) !== 0) throw new Error(`limit ${name} refused`);
   }
-  const status = api.init();
+  const status = fileFlash ? api.initWithFlash(fileFlash.sectorSize, fileFlash.sectorCount, fileFlash.writeSize) : api.init();
+  if (status === -100) throw new Error(`the client could not read its flash file ${flash.path}`);
   if (status !== 0) throw new Error(`the client refused its limits (clientLimitsCheck rule ${-status})`);
   let rx, tx, stage;
   if (build === "wasm") {
@@ -77,5 +92,5 @@ export function loadClientCore({ build = "wasm", limits = HOST_CLIENT_LIMITS } =
     tx = api.tx;
     stage = api.stage;
   }
-  return { api, rx, tx, stage, heapTop, build };
+  return { api, rx, tx, stage, heapTop, build, flash: fileFlash };
 }

@@ -29,7 +29,9 @@ export class ClientHost extends EventEmitter {
    * `options`: { version (3|4|5 or "mqttv311"…), clientId, username, password, keepAlive, clean,
    *   sessionExpiry, will: { topic, payload, qos, retain, delay }, reconnect: false | { minMs, maxMs },
    *   queuePolicy ("keepAll" | "dropOldest" | "latest"), pingTimeoutMs, bridge }.
-   * `core`: a loaded core (core.mjs), or { build, limits } to load one.
+   * `core`: a loaded core (core.mjs), or { build, limits, flash: { path, sectorSize, sectorCount,
+   *   writeSize } } to load one; with `flash` the outbox and QoS 2 receipts live in that file and
+   *   `recovered` says how many messages the last run left to send.
    */
   constructor({ server = {}, options = {}, core = {} } = {}) {
     super();
@@ -45,6 +47,8 @@ export class ClientHost extends EventEmitter {
     this.waiters = new Map(); // handle -> [resolve]
     this.stopped = null;
     this.configure(options);
+    // With a flash store, what the last run left unfinished comes back now (sent on connect).
+    this.recovered = this.core.flash ? api.restore(nowMs()) : 0;
   }
 
   configure(options) {

@@ -4,11 +4,26 @@
  * ../client_api.ts for the calls; this file only forwards them.
  */
 import { ClientApi } from "../client_api";
+import { HostFlash } from "./flash_host";
+import { LogStore } from "../../store/log";
 
 const api: ClientApi = new ClientApi();
 
 export function limitSet(id: i32, value: i32): i32 { return api.limitSet(id, value); }
 export function init(): i32 { return api.init(null); }
+
+/**
+ * Like `init`, with the outbox and QoS 2 receipts in a LogStore on the host's flash
+ * (`flashErase`/`flashProgram`/`flashRead` imports) of `sectorCount` sectors. Recovers what the
+ * flash holds; `restore` then hands it to the client. Returns 0, a limits complaint, or -100
+ * when the flash cannot be read.
+ */
+export function initWithFlash(sectorSize: i32, sectorCount: i32, writeSize: i32): i32 {
+  const limits = api.limits;
+  const store = new LogStore(new HostFlash(sectorSize, sectorCount, writeSize), limits.outgoingCountMax + limits.incomingCountMax, limits.packetSizeMax);
+  if (store.recover() != 0) return -100;
+  return api.init(store);
+}
 export function rxPointer(): usize { return api.rx.dataStart; }
 export function txPointer(): usize { return api.tx.dataStart; }
 export function stagePointer(): usize { return api.stage.dataStart; }
