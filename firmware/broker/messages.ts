@@ -3,7 +3,7 @@
  * for an offline session, or in flight to a subscriber — lives here once, however many
  * sessions it is bound for, and is freed when the last reference goes.
  *
- * Bytes live in fixed-size chunks (MESSAGE_CHUNK_SIZE) chained by `chunkNext`, so any mix of
+ * Bytes live in chunk chains (core/chunks.ts, MESSAGE_CHUNK_SIZE bytes a chunk), so any mix of
  * message sizes fits without fragmentation, and a message costs only the chunks it needs.
  * A message's bytes are its topic, then its forwarded MQTT 5 properties (wire format, without
  * the Topic Alias, Message Expiry and Subscription Identifiers, which differ per delivery —
@@ -13,16 +13,13 @@
  * applies its policy (refuse with a reason code, or drop and count).
  */
 import { Span } from "../core/bytes";
+import { Chunks } from "../core/chunks";
 
 /** Bytes per chunk: small enough that a short sensor reading wastes little, large enough that chains stay short. */
 export const MESSAGE_CHUNK_SIZE: i32 = 128;
 
 export class MessagePool {
-  readonly data: Uint8Array;
-  /** Next chunk of a chain, or -1 at its end; the free chunks form a chain of their own. */
-  readonly chunkNext: Int32Array;
-  chunkFree: i32 = -1;
-  chunkFreeCount: i32 = 0;
+  readonly chunks: Chunks;
 
   /** Per message slot: references held (0 = free), first chunk, and the three lengths. */
   readonly references: Int32Array;
@@ -44,8 +41,7 @@ export class MessagePool {
   chunksUsedPeak: i32 = 0;
 
   constructor(messageCountMax: i32, chunkCount: i32) {
-    this.data = new Uint8Array(chunkCount * MESSAGE_CHUNK_SIZE);
-    this.chunkNext = new Int32Array(chunkCount);
+    this.chunks = new Chunks(chunkCount, MESSAGE_CHUNK_SIZE);
     this.references = new Int32Array(messageCountMax);
     this.firstChunk = new Int32Array(messageCountMax);
     this.topicLength = new Int32Array(messageCountMax);
@@ -56,9 +52,6 @@ export class MessagePool {
     this.expirySeconds = new Int32Array(messageCountMax);
     this.receivedAtMs = new Int32Array(messageCountMax);
     this.freeSlots = new Int32Array(messageCountMax);
-    for (let i = 0; i < chunkCount; i++) this.chunkNext[i] = i + 1 < chunkCount ? i + 1 : -1;
-    this.chunkFree = chunkCount > 0 ? 0 : -1;
-    this.chunkFreeCount = chunkCount;
     for (let i = 0; i < messageCountMax; i++) this.freeSlots[i] = messageCountMax - 1 - i;
     this.freeSlotCount = messageCountMax;
   }
@@ -68,7 +61,11 @@ export class MessagePool {
   }
 
   get chunkCount(): i32 {
-    return this.chunkNext.length;
+    return this.chunks.count;
+  }
+
+  get chunkFreeCount(): i32 {
+    return this.chunks.freeCount;
   }
 
   /**
@@ -77,8 +74,8 @@ export class MessagePool {
    */
   allocate(topic: Span, properties: Span, payload: Span, qos: i32, retain: bool, expirySeconds: i32, nowMs: i32): i32 {
     const total = topic.length + properties.length + payload.length;
-    const chunks = ((total + MESSAGE_CHUNK_SIZE - 1) / MESSAGE_CHUNK_SIZE) | 0;
-    if (this.freeSlotCount == 0 || chunks > this.chunkFreeCount) return -1;
+    const chunks = this.chunks.needed(total);
+    if (this.freeSlotCount == 0 || chunks > this.chunks.freeCount) return -1;
     this.freeSlotCount--;
     const slot = this.freeSlots[this.freeSlotCount];
     this.references[slot] = 1;
@@ -89,21 +86,14 @@ export class MessagePool {
     this.retain[slot] = retain ? 1 : 0;
     this.expirySeconds[slot] = expirySeconds;
     this.receivedAtMs[slot] = nowMs;
-    // Take `chunks` chunks off the free chain; the message's chain is its first `chunks` links.
-    this.firstChunk[slot] = chunks > 0 ? this.chunkFree : -1;
-    let last = -1;
-    for (let i = 0; i < chunks; i++) {
-      last = this.chunkFree;
-      this.chunkFree = this.chunkNext[last];
-    }
-    if (last >= 0) this.chunkNext[last] = -1;
-    this.chunkFreeCount -= chunks;
-    this.write(slot, 0, topic);
-    this.write(slot, topic.length, properties);
-    this.write(slot, topic.length + properties.length, payload);
+    const first = this.chunks.take(chunks);
+    this.firstChunk[slot] = first;
+    this.chunks.write(first, 0, topic.buffer, topic.offset, topic.length);
+    this.chunks.write(first, topic.length, properties.buffer, properties.offset, properties.length);
+    this.chunks.write(first, topic.length + properties.length, payload.buffer, payload.offset, payload.length);
     const slotsUsed = this.slotCount - this.freeSlotCount;
     if (slotsUsed > this.slotsUsedPeak) this.slotsUsedPeak = slotsUsed;
-    const chunksUsed = this.chunkCount - this.chunkFreeCount;
+    const chunksUsed = this.chunks.count - this.chunks.freeCount;
     if (chunksUsed > this.chunksUsedPeak) this.chunksUsedPeak = chunksUsed;
     return slot;
   }
@@ -118,54 +108,14 @@ export class MessagePool {
     assert(this.references[slot] > 0, "MessagePool.release: free slot");
     this.references[slot]--;
     if (this.references[slot] > 0) return;
-    let chunk = this.firstChunk[slot];
-    while (chunk >= 0) {
-      const next = this.chunkNext[chunk];
-      this.chunkNext[chunk] = this.chunkFree;
-      this.chunkFree = chunk;
-      this.chunkFreeCount++;
-      chunk = next;
-    }
+    this.chunks.release(this.firstChunk[slot]);
     this.freeSlots[this.freeSlotCount] = slot;
     this.freeSlotCount++;
   }
 
-  /** Copies `source` into message `slot` starting at byte `at` of its chain. */
-  private write(slot: i32, at: i32, source: Span): void {
-    let chunk = this.chunkAt(slot, at);
-    let within = at % MESSAGE_CHUNK_SIZE;
-    let done: i32 = 0;
-    while (done < source.length) {
-      const room = MESSAGE_CHUNK_SIZE - within;
-      const step = source.length - done < room ? source.length - done : room;
-      bytesCopy(this.data, chunk * MESSAGE_CHUNK_SIZE + within, source.buffer, source.offset + done, step);
-      done += step;
-      within = 0;
-      if (done < source.length) chunk = this.chunkNext[chunk];
-    }
-  }
-
   /** Copies `length` bytes from byte `at` of message `slot` to `target[offset ..)`. */
   read(slot: i32, at: i32, length: i32, target: Uint8Array, offset: i32): void {
-    if (length == 0) return;
-    let chunk = this.chunkAt(slot, at);
-    let within = at % MESSAGE_CHUNK_SIZE;
-    let done: i32 = 0;
-    while (done < length) {
-      const room = MESSAGE_CHUNK_SIZE - within;
-      const step = length - done < room ? length - done : room;
-      bytesCopy(target, offset + done, this.data, chunk * MESSAGE_CHUNK_SIZE + within, step);
-      done += step;
-      within = 0;
-      if (done < length) chunk = this.chunkNext[chunk];
-    }
-  }
-
-  /** The chunk holding byte `at` of message `slot`. */
-  private chunkAt(slot: i32, at: i32): i32 {
-    let chunk = this.firstChunk[slot];
-    for (let skip = (at / MESSAGE_CHUNK_SIZE) | 0; skip > 0; skip--) chunk = this.chunkNext[chunk];
-    return chunk;
+    this.chunks.read(this.firstChunk[slot], at, length, target, offset);
   }
 
   /** True when message `slot`'s topic equals `topic`. */

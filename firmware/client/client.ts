@@ -374,7 +374,7 @@ export class Client {
   closed(nowMs: i32): void {
     const state = this.state;
     if (state == CLIENT_IDLE || state == CLIENT_WAITING) return;
-    if (state == CLIENT_CONNECTED || (state == CLIENT_CLOSING && this.sessionLive())) {
+    if (state == CLIENT_CONNECTED || (state == CLIENT_CLOSING && this.wasConnected)) {
       this.events.push(EVENT_DISCONNECTED, 0, this.closeReason);
     }
     this.window = 0;
@@ -768,11 +768,6 @@ export class Client {
     this.wasConnected = this.state == CLIENT_CONNECTED;
     this.state = CLIENT_CLOSING;
     this.events.push(EVENT_CLOSE, 0, reason);
-  }
-
-  /** In CLOSING: whether the connection had been accepted (so a DISCONNECT means something). */
-  private sessionLive(): bool {
-    return this.wasConnected;
   }
 
   private protocolError(reason: i32): void {

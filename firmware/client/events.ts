@@ -55,15 +55,18 @@ export class ClientEvents {
   readonly kinds: Uint8Array;
   readonly handles: Int32Array;
   readonly reasons: Int32Array;
+  /** HANDLE_* of a finished handle's event; 0 for the others. */
+  readonly states: Uint8Array;
   head: i32 = 0;
   count: i32 = 0;
   /** Events that found the ring full. */
   dropped: i32 = 0;
 
-  /** Kind, handle and reason of the event `take` returned last. */
+  /** Kind, handle, reason and handle state of the event `take` returned last. */
   kind: i32 = EVENT_NONE;
   handle: i32 = 0;
   reason: i32 = 0;
+  state: i32 = 0;
 
   readonly resultHandles: Int32Array;
   readonly resultStates: Uint8Array;
@@ -80,6 +83,7 @@ export class ClientEvents {
     this.kinds = new Uint8Array(capacity);
     this.handles = new Int32Array(capacity);
     this.reasons = new Int32Array(capacity);
+    this.states = new Uint8Array(capacity);
     this.resultHandles = new Int32Array(resultCount);
     this.resultStates = new Uint8Array(resultCount);
     this.resultReasons = new Int32Array(resultCount);
@@ -96,6 +100,10 @@ export class ClientEvents {
   }
 
   push(kind: i32, handle: i32, reason: i32): void {
+    this.pushWithState(kind, handle, reason, 0);
+  }
+
+  private pushWithState(kind: i32, handle: i32, reason: i32, state: i32): void {
     const capacity = this.kinds.length;
     if (this.count == capacity) {
       this.dropped++;
@@ -106,6 +114,7 @@ export class ClientEvents {
     this.kinds[index] = kind;
     this.handles[index] = handle;
     this.reasons[index] = reason;
+    this.states[index] = state;
     this.count++;
   }
 
@@ -119,6 +128,8 @@ export class ClientEvents {
     this.kind = kind;
     this.handle = this.handles[this.head];
     this.reason = this.reasons[this.head];
+    const state: i32 = this.states[this.head];
+    this.state = state;
     this.head = this.head + 1 == this.kinds.length ? 0 : this.head + 1;
     this.count--;
     return kind;
@@ -141,7 +152,7 @@ export class ClientEvents {
     this.resultStates[index] = state;
     this.resultReasons[index] = reason;
     this.resultNext = index + 1 == this.resultHandles.length ? 0 : index + 1;
-    this.push(kind, handle, reason);
+    this.pushWithState(kind, handle, reason, state);
   }
 
   /** The final state of `handle` if it is remembered, else HANDLE_UNKNOWN; its reason in `reason`. */

@@ -158,16 +158,6 @@ export class Outbox {
     this.count = kept;
   }
 
-  /** Empties the ring (the caller has dealt with the records). */
-  clear(): void {
-    for (let i = 0; i < this.capacity; i++) this.state[i] = ENTRY_FREE;
-    this.head = 0;
-    this.count = 0;
-    this.sendCursor = 0;
-    this.resendCursor = -1;
-    this.inflight = 0;
-    this.live = 0;
-  }
 }
 
 /** FNV-1a over the topic's bytes: a cheap first test for "same topic". */

@@ -92,11 +92,4 @@ export class ClientSubscriptions {
     }
     return -1;
   }
-
-  /** Entries in use (any state but FREE). */
-  count(): i32 {
-    let count: i32 = 0;
-    for (let i = 0; i < this.state.length; i++) if (this.state[i] != SUB_FREE) count++;
-    return count;
-  }
 }

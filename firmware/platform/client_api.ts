@@ -92,6 +92,8 @@ export class ClientApi {
   status(handle: i32): i32 { return this.core.status(handle); }
   nextEvent(): i32 { return this.core.events.take(); }
   eventHandle(): i32 { return this.core.events.handle; }
+  /** HANDLE_* of the taken event's handle, for the events that finish one (no lookup needed). */
+  eventState(): i32 { return this.core.events.state; }
   eventReason(): i32 { return this.core.events.reason; }
   state(): i32 { return this.core.state; }
   counter(index: i32): i32 { return this.core.counters[index]; }

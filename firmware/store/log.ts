@@ -79,8 +79,6 @@ export class LogStore extends Store {
   private readonly header: Uint8Array = new Uint8Array(RECORD_HEADER_SIZE);
   /** Records whose CRC failed during recovery, for the caller to report. */
   corruptRecords: i32 = 0;
-  /** Erases done, sectors compacted and records copied forward, since start. */
-  compactions: i32 = 0;
 
   constructor(flash: Flash, recordCountMax: i32, bodySizeMax: i32) {
     super();
@@ -243,7 +241,6 @@ export class LogStore extends Store {
     return length;
   }
 
-  length(record: i32): i32 { return this.lengths[record]; }
   kind(record: i32): i32 { const kind: i32 = this.kinds[record]; return kind; }
   state(record: i32): i32 { const state: i32 = this.states[record]; return state; }
   packetId(record: i32): i32 { return this.packetIds[record]; }
@@ -374,7 +371,6 @@ export class LogStore extends Store {
     if (this.flash.erase(sector) != 0) return STORE_FAILED;
     this.sectorErases[sector]++;
     this.sectorClean[sector] = 1;
-    this.compactions++;
     return 0;
   }
 

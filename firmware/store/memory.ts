@@ -3,19 +3,17 @@
  * Nothing survives a reboot, but everything survives a reconnect, and a second client built on
  * the same MemoryStore recovers its queues from it exactly as it would from flash.
  *
- * Bodies live in fixed-size chunks chained by `chunkNext`, so any mix of sizes fits without
- * fragmentation; live records are chained in append order by `older`/`newer`. Sized once.
+ * Bodies live in chunk chains (core/chunks.ts), so any mix of sizes fits without fragmentation;
+ * live records are chained in append order by `older`/`newer`. Sized once.
  */
+import { Chunks } from "../core/chunks";
 import { Store, STORE_FULL } from "./store";
 
 /** Bytes per chunk: a short sensor reading wastes little, a long one needs few links. */
 export const STORE_CHUNK_SIZE: i32 = 64;
 
 export class MemoryStore extends Store {
-  readonly data: Uint8Array;
-  readonly chunkNext: Int32Array;
-  chunkFree: i32 = -1;
-  chunkFreeCount: i32 = 0;
+  readonly chunks: Chunks;
 
   /** Per record slot: kind (0 = free), state, packet id, body length, first chunk. */
   readonly kinds: Uint8Array;
@@ -34,9 +32,7 @@ export class MemoryStore extends Store {
 
   constructor(recordCountMax: i32, bytesMax: i32) {
     super();
-    const chunkCount = ((bytesMax + STORE_CHUNK_SIZE - 1) / STORE_CHUNK_SIZE) | 0;
-    this.data = new Uint8Array(chunkCount * STORE_CHUNK_SIZE);
-    this.chunkNext = new Int32Array(chunkCount);
+    this.chunks = new Chunks(((bytesMax + STORE_CHUNK_SIZE - 1) / STORE_CHUNK_SIZE) | 0, STORE_CHUNK_SIZE);
     this.kinds = new Uint8Array(recordCountMax);
     this.states = new Uint8Array(recordCountMax);
     this.packetIds = new Int32Array(recordCountMax);
@@ -45,15 +41,12 @@ export class MemoryStore extends Store {
     this.older = new Int32Array(recordCountMax);
     this.newer = new Int32Array(recordCountMax);
     this.freeSlots = new Int32Array(recordCountMax);
-    for (let i = 0; i < chunkCount; i++) this.chunkNext[i] = i + 1 < chunkCount ? i + 1 : -1;
-    this.chunkFree = chunkCount > 0 ? 0 : -1;
-    this.chunkFreeCount = chunkCount;
     for (let i = 0; i < recordCountMax; i++) this.freeSlots[i] = recordCountMax - 1 - i;
     this.freeSlotCount = recordCountMax;
   }
 
   fits(length: i32): bool {
-    return this.freeSlotCount > 0 && this.chunksFor(length) <= this.chunkFreeCount;
+    return this.freeSlotCount > 0 && this.chunks.needed(length) <= this.chunks.freeCount;
   }
 
   append(kind: i32, state: i32, packetId: i32, source: Uint8Array, offset: i32, length: i32): i32 {
@@ -64,23 +57,9 @@ export class MemoryStore extends Store {
     this.states[record] = state;
     this.packetIds[record] = packetId;
     this.lengths[record] = length;
-    // Take the chunks and copy the body in, chunk by chunk.
-    let chunk: i32 = -1;
-    let previous: i32 = -1;
-    let done: i32 = 0;
-    const chunks = this.chunksFor(length);
-    this.firstChunk[record] = chunks > 0 ? this.chunkFree : -1;
-    for (let i = 0; i < chunks; i++) {
-      chunk = this.chunkFree;
-      this.chunkFree = this.chunkNext[chunk];
-      if (previous >= 0) this.chunkNext[previous] = chunk;
-      const part = length - done < STORE_CHUNK_SIZE ? length - done : STORE_CHUNK_SIZE;
-      bytesCopy(this.data, chunk * STORE_CHUNK_SIZE, source, offset + done, part);
-      done += part;
-      previous = chunk;
-    }
-    if (previous >= 0) this.chunkNext[previous] = -1;
-    this.chunkFreeCount -= chunks;
+    const first = this.chunks.take(this.chunks.needed(length));
+    this.firstChunk[record] = first;
+    this.chunks.write(first, 0, source, offset, length);
     // Link it as the newest record.
     this.older[record] = this.newest;
     this.newer[record] = -1;
@@ -97,14 +76,7 @@ export class MemoryStore extends Store {
 
   remove(record: i32): void {
     if (this.kinds[record] == 0) return;
-    let chunk = this.firstChunk[record];
-    while (chunk >= 0) {
-      const next = this.chunkNext[chunk];
-      this.chunkNext[chunk] = this.chunkFree;
-      this.chunkFree = chunk;
-      this.chunkFreeCount++;
-      chunk = next;
-    }
+    this.chunks.release(this.firstChunk[record]);
     const older = this.older[record];
     const newer = this.newer[record];
     if (older >= 0) this.newer[older] = newer;
@@ -118,19 +90,8 @@ export class MemoryStore extends Store {
 
   read(record: i32, target: Uint8Array, offset: i32): i32 {
     const length = this.lengths[record];
-    let chunk = this.firstChunk[record];
-    let done: i32 = 0;
-    while (chunk >= 0 && done < length) {
-      const part = length - done < STORE_CHUNK_SIZE ? length - done : STORE_CHUNK_SIZE;
-      bytesCopy(target, offset + done, this.data, chunk * STORE_CHUNK_SIZE, part);
-      done += part;
-      chunk = this.chunkNext[chunk];
-    }
+    this.chunks.read(this.firstChunk[record], 0, length, target, offset);
     return length;
-  }
-
-  length(record: i32): i32 {
-    return this.lengths[record];
   }
 
   kind(record: i32): i32 {
@@ -153,9 +114,5 @@ export class MemoryStore extends Store {
 
   next(record: i32): i32 {
     return this.newer[record];
-  }
-
-  private chunksFor(length: i32): i32 {
-    return ((length + STORE_CHUNK_SIZE - 1) / STORE_CHUNK_SIZE) | 0;
   }
 }

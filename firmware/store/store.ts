@@ -45,11 +45,6 @@ export class Store {
     return 0;
   }
 
-  /** Body bytes of `record`. */
-  length(record: i32): i32 {
-    return 0;
-  }
-
   kind(record: i32): i32 {
     return 0;
   }

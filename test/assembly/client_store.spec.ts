@@ -7,19 +7,7 @@ import { Limits } from "../../firmware/limits";
 import { Client } from "../../firmware/client/client";
 import { MemoryStore } from "../../firmware/store/memory";
 import { Span } from "../../firmware/core/bytes";
-
-function bytes(values: i32[]): Uint8Array {
-  const result = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) result[i] = values[i];
-  return result;
-}
-
-function text(value: string): Span {
-  const buffer = Uint8Array.wrap(String.UTF8.encode(value));
-  const span = new Span();
-  span.set(buffer, 0, buffer.length);
-  return span;
-}
+import { bytes, text } from "./support";
 
 function connected(client: Client, sessionPresent: bool, tx: Uint8Array): void {
   client.start(0);

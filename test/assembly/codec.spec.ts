@@ -9,19 +9,7 @@ import { topicFilterValid, topicMatches, topicNameValid } from "../../firmware/c
 import { PropertiesRepr, propertiesDecode, propertiesEncode, propertiesEncodeLength } from "../../firmware/codec/properties";
 import { CONNECT, PUBLISH, RECEIVE_MAXIMUM, USER_PROPERTY } from "../../firmware/codec/constants";
 import { Limits, limitsCheck } from "../../firmware/limits";
-
-function bytes(values: i32[]): Uint8Array {
-  const result = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) result[i] = values[i];
-  return result;
-}
-
-function text(value: string): Span {
-  const buffer = Uint8Array.wrap(String.UTF8.encode(value));
-  const span = new Span();
-  span.set(buffer, 0, buffer.length);
-  return span;
-}
+import { bytes, text } from "./support";
 
 describe("variable byte integer (MQTT 5 §1.5.5)", () => {
   it("decodes each width at its limits", () => {

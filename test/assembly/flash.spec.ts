@@ -3,12 +3,7 @@
 import { MemoryFlash } from "../../firmware/hal/flash_memory";
 import { ERR_FLASH_BITS, ERR_FLASH_POWER, ERR_FLASH_RANGE } from "../../firmware/core/errors";
 import { crc32, crc32Final, crc32Update, CRC32_START } from "../../firmware/core/crc32";
-
-function bytes(values: i32[]): Uint8Array {
-  const result = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) result[i] = values[i];
-  return result;
-}
+import { bytes } from "./support";
 
 describe("MemoryFlash (NOR rules)", () => {
   it("starts erased, programs 1 -> 0 only, and erases back to 0xFF, counting erases", () => {

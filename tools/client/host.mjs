@@ -17,6 +17,8 @@ const nowMs = () => performance.now() | 0;
 const utf8 = new TextEncoder();
 const HIGH_WATER_MARK = 1 << 20;
 const EMPTY = new Uint8Array(0);
+/** HANDLE_* (firmware/client/events.ts) by number. */
+const STATUS_NAMES = ["unknown", "pending", "done", "dropped", "failed"];
 const tooLarge = () => Object.assign(new Error("message too large for the client's packet size"), { code: -40 });
 const VERSIONS = { mqttv31: 3, mqttv311: 4, mqttv5: 5, 3: 3, 4: 4, 5: 5 };
 
@@ -161,7 +163,7 @@ export class ClientHost extends EventEmitter {
 
   /** "pending" | "done" | "dropped" | "failed" | "unknown". */
   status(handle) {
-    return ["unknown", "pending", "done", "dropped", "failed"][this.api.status(handle)];
+    return STATUS_NAMES[this.api.status(handle)];
   }
 
   /** Resolves with { status, reason } when `handle` finishes. */
@@ -224,11 +226,11 @@ export class ClientHost extends EventEmitter {
         case EVENT.refused: this.emit("refused", reason); break;
         case EVENT.disconnected: this.emit("disconnect", reason); break;
         case EVENT.message: this.deliver(); break;
-        // The core decides done or failed (a PUBCOMP 0x92 in recovery is done): ask it.
-        case EVENT.published: this.settle(handle, this.status(handle), reason, "published"); break;
+        // The event carries the core's verdict (a PUBCOMP 0x92 in recovery is done, not failed).
+        case EVENT.published: this.settle(handle, STATUS_NAMES[api.eventState()], reason, "published"); break;
         case EVENT.dropped: this.settle(handle, "dropped", reason, "dropped"); break;
-        case EVENT.subscribed: this.settle(handle, this.status(handle), reason, "subscribed"); break;
-        case EVENT.unsubscribed: this.settle(handle, this.status(handle), reason, "unsubscribed"); break;
+        case EVENT.subscribed: this.settle(handle, STATUS_NAMES[api.eventState()], reason, "subscribed"); break;
+        case EVENT.unsubscribed: this.settle(handle, STATUS_NAMES[api.eventState()], reason, "unsubscribed"); break;
       }
     }
   }

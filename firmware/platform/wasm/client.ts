@@ -49,6 +49,7 @@ export function status(handle: i32): i32 { return api.status(handle); }
 export function nextEvent(): i32 { return api.nextEvent(); }
 export function eventHandle(): i32 { return api.eventHandle(); }
 export function eventReason(): i32 { return api.eventReason(); }
+export function eventState(): i32 { return api.eventState(); }
 export function state(): i32 { return api.state(); }
 export function counter(index: i32): i32 { return api.counter(index); }
 export function messageCopy(): i32 { return api.messageCopy(); }
