@@ -69,7 +69,7 @@ import {
   CLIENT_COUNTER_BYTES_RECEIVED, CLIENT_COUNTER_BYTES_SENT, CLIENT_COUNTER_CONNECTS, CLIENT_COUNTER_COUNT,
   CLIENT_COUNTER_DROP_EXPIRED, CLIENT_COUNTER_DROP_QUEUE, CLIENT_COUNTER_DROP_REFUSED_BY_LIMITS, CLIENT_COUNTER_DUPLICATES,
   CLIENT_COUNTER_EVENTS_DROPPED, CLIENT_COUNTER_MESSAGES_RECEIVED, CLIENT_COUNTER_MESSAGES_SENT, CLIENT_COUNTER_PING_TIMEOUTS,
-  CLIENT_COUNTER_PROTOCOL_ERRORS, CLIENT_COUNTER_PUBLISH_FAILED, CLIENT_COUNTER_QOS2_FORGOTTEN, CLIENT_COUNTER_REFUSED_QUEUE_FULL, CLIENT_COUNTER_UNKNOWN_ACKS,
+  CLIENT_COUNTER_PROTOCOL_ERRORS, CLIENT_COUNTER_PUBLISH_FAILED, CLIENT_COUNTER_QOS2_FORGOTTEN, CLIENT_COUNTER_REFUSED_QUEUE_FULL, CLIENT_COUNTER_STORE_FAILED, CLIENT_COUNTER_UNKNOWN_ACKS,
 } from "./counters";
 
 export const CLIENT_IDLE: i32 = 0;
@@ -182,7 +182,7 @@ export class Client {
         const view = this.writer.recordRead(store, record);
         const index = outbox.add(record, this.events.handleNew(), view.qos, topicHash(view.topic), nowMs);
         if (index < 0) {
-          store.remove(record); // a smaller outbox than the one that wrote the store: counted, not kept
+          this.stored(store.remove(record)); // a smaller outbox than the one that wrote the store: counted, not kept
           this.count(CLIENT_COUNTER_DROP_QUEUE, 1);
         } else {
           const state = store.state(record);
@@ -195,7 +195,7 @@ export class Client {
           recovered++;
         }
       } else {
-        store.remove(record);
+        this.stored(store.remove(record));
       }
       record = next;
     }
@@ -535,7 +535,7 @@ export class Client {
       } else {
         outbox.state[index] = ENTRY_SENT;
         outbox.inflight++;
-        this.store.update(outbox.record[index], OUTGOING_SENT, outbox.packetId[index]);
+        this.stored(this.store.update(outbox.record[index], OUTGOING_SENT, outbox.packetId[index]));
       }
     }
     return written;
@@ -638,20 +638,20 @@ export class Client {
         outbox.state[index] = ENTRY_QUEUED;
         outbox.inflight--;
         outbox.packetId[index] = 0;
-        this.store.update(outbox.record[index], OUTGOING_QUEUED, 0);
+        this.stored(this.store.update(outbox.record[index], OUTGOING_QUEUED, 0));
       }
     }
     for (let offset = 0; offset < outbox.sendCursor; offset++) {
       const index = outbox.at(offset);
       if (outbox.state[index] != ENTRY_RELEASED) continue;
-      this.store.remove(outbox.record[index]);
+      this.stored(this.store.remove(outbox.record[index]));
       outbox.release(index);
       this.events.finish(EVENT_PUBLISHED, outbox.handle[index], HANDLE_DONE, 0);
     }
     outbox.trim();
     outbox.sendCursor = 0;
     outbox.resendCursor = -1;
-    this.receipts.clear(this.store);
+    this.stored(this.receipts.clear(this.store));
     const subscriptions = this.subscriptions;
     for (let i = 0; i < subscriptions.capacity; i++) {
       const state: i32 = subscriptions.state[i];
@@ -692,7 +692,7 @@ export class Client {
         return false;
       }
       if (receipts.full) {
-        receipts.forget(this.store);
+        this.stored(receipts.forget(this.store));
         this.count(CLIENT_COUNTER_QOS2_FORGOTTEN, 1);
       }
       if (!receipts.add(packetId, this.store)) {
@@ -721,7 +721,7 @@ export class Client {
     const reason = ack.reasonCode;
     if (type == PUBREC && reason < 0x80) {
       outbox.state[index] = ENTRY_RELEASED;
-      this.store.update(outbox.record[index], OUTGOING_RELEASED, ack.packetId);
+      this.stored(this.store.update(outbox.record[index], OUTGOING_RELEASED, ack.packetId));
       this.acks.push(PUBREL, ack.packetId, 0);
       return;
     }
@@ -735,7 +735,7 @@ export class Client {
   private onPubrel(): void {
     const packetId = this.packet.ack.packetId;
     const index = this.receipts.find(packetId);
-    if (index >= 0) this.receipts.release(index, this.store);
+    if (index >= 0) this.stored(this.receipts.release(index, this.store));
     this.acks.push(PUBCOMP, packetId, index >= 0 ? 0 : REASON_PACKET_ID_NOT_FOUND); // MQTT-4.3.3-11: answer either way
   }
 
@@ -784,6 +784,11 @@ export class Client {
     this.counters[counter] += amount;
   }
 
+  /** Counts a store write that did not reach the flash (a Store answer < 0). */
+  private stored(result: i32): void {
+    if (result < 0) this.counters[CLIENT_COUNTER_STORE_FAILED]++;
+  }
+
   /** A packet identifier no unfinished flow uses (MQTT-2.2.1-3), cycling 1 .. 65535. */
   private packetIdTake(): i32 {
     for (let tries = 0; tries < 65535; tries++) {
@@ -797,7 +802,7 @@ export class Client {
   private finishEntry(index: i32, kind: i32, state: i32, reason: i32): void {
     const outbox = this.outbox;
     const handle = outbox.handle[index];
-    this.store.remove(outbox.record[index]);
+    this.stored(this.store.remove(outbox.record[index]));
     outbox.finish(index);
     this.events.finish(kind, handle, state, reason);
   }

@@ -27,4 +27,6 @@ export const CLIENT_COUNTER_PUBLISH_FAILED: i32 = 13;
 export const CLIENT_COUNTER_PING_TIMEOUTS: i32 = 14;
 /** QoS 2 identifiers forgotten to make room when a server sent more than our Receive Maximum. */
 export const CLIENT_COUNTER_QOS2_FORGOTTEN: i32 = 15;
-export const CLIENT_COUNTER_COUNT: i32 = 16;
+/** Store writes (state changes, removals) that did not reach the flash: the flow goes on; after a reboot it may repeat. */
+export const CLIENT_COUNTER_STORE_FAILED: i32 = 16;
+export const CLIENT_COUNTER_COUNT: i32 = 17;

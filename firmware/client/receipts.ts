@@ -51,23 +51,29 @@ export class Qos2Receipts {
   }
 
   /** The PUBREL came: forgets entry `index`. */
-  release(index: i32, store: Store): void {
-    store.remove(this.records[index]);
+  release(index: i32, store: Store): i32 {
+    const removed = store.remove(this.records[index]);
     this.count--;
     this.ids[index] = this.ids[this.count];
     this.records[index] = this.records[this.count];
+    return removed;
   }
 
   /** Makes room by forgetting the receipt held longest. */
-  forget(store: Store): void {
+  forget(store: Store): i32 {
     const index = this.forgetNext < this.count ? this.forgetNext : 0;
     this.forgetNext = index + 1;
-    this.release(index, store);
+    return this.release(index, store);
   }
 
   /** A new session: every receipt belonged to the old one. */
-  clear(store: Store): void {
-    for (let i = 0; i < this.count; i++) store.remove(this.records[i]);
+  clear(store: Store): i32 {
+    let result: i32 = 0;
+    for (let i = 0; i < this.count; i++) {
+      const removed = store.remove(this.records[i]);
+      if (removed < 0) result = removed;
+    }
     this.count = 0;
+    return result;
   }
 }

@@ -31,7 +31,7 @@
  */
 import { CRC32_START, crc32Final, crc32Update } from "../core/crc32";
 import { Flash } from "../hal/flash";
-import { STORE_FULL, Store } from "./store";
+import { STORE_FAILED, STORE_FULL, Store } from "./store";
 
 const MAGIC: i32 = 0x57524c31; // "WRL1"
 const HEADER_SIZE: i32 = 16;
@@ -41,9 +41,6 @@ const KIND_UPDATE: i32 = 0x7f;
 const KIND_NONE: i32 = 0xff;
 /** State of a tombstone update. */
 const STATE_REMOVED: i32 = 0xfe;
-
-/** What an operation that could not reach the flash answers (power lost, device error). */
-export const STORE_FAILED: i32 = -2;
 
 export class LogStore extends Store {
   readonly flash: Flash;
@@ -221,17 +218,20 @@ export class LogStore extends Store {
     return slot;
   }
 
-  update(record: i32, state: i32, packetId: i32): void {
-    if (this.write(KIND_UPDATE, state, this.ids[record], packetId, this.staging, 0, 0) < 0) return;
+  update(record: i32, state: i32, packetId: i32): i32 {
+    const written = this.write(KIND_UPDATE, state, this.ids[record], packetId, this.staging, 0, 0);
     this.states[record] = state;
     this.packetIds[record] = packetId;
+    return written < 0 ? STORE_FAILED : 0;
   }
 
-  remove(record: i32): void {
-    if (this.ids[record] == 0) return;
-    if (this.write(KIND_UPDATE, STATE_REMOVED, this.ids[record], 0, this.staging, 0, 0) < 0) return;
+  remove(record: i32): i32 {
+    if (this.ids[record] == 0) return 0;
+    const written = this.write(KIND_UPDATE, STATE_REMOVED, this.ids[record], 0, this.staging, 0, 0);
+    // Forgotten here either way: a record whose tombstone failed is not copied by compaction.
     this.liveBytes -= this.align(RECORD_HEADER_SIZE + this.lengths[record]);
     this.slotFree(record);
+    return written < 0 ? STORE_FAILED : 0;
   }
 
   read(record: i32, target: Uint8Array, offset: i32): i32 {

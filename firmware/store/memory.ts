@@ -69,13 +69,14 @@ export class MemoryStore extends Store {
     return record;
   }
 
-  update(record: i32, state: i32, packetId: i32): void {
+  update(record: i32, state: i32, packetId: i32): i32 {
     this.states[record] = state;
     this.packetIds[record] = packetId;
+    return 0;
   }
 
-  remove(record: i32): void {
-    if (this.kinds[record] == 0) return;
+  remove(record: i32): i32 {
+    if (this.kinds[record] == 0) return 0;
     this.chunks.release(this.firstChunk[record]);
     const older = this.older[record];
     const newer = this.newer[record];
@@ -86,6 +87,7 @@ export class MemoryStore extends Store {
     this.kinds[record] = 0;
     this.freeSlots[this.freeSlotCount] = record;
     this.freeSlotCount++;
+    return 0;
   }
 
   read(record: i32, target: Uint8Array, offset: i32): i32 {

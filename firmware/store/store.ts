@@ -15,8 +15,16 @@
 
 /** A message to publish: the client's outgoing queue and in-flight window, the bridge's queue. */
 export const RECORD_OUTGOING: i32 = 1;
-/** A QoS 2 packet identifier received and answered with PUBREC, awaiting PUBREL (no body). */
+/** A QoS 2 packet identifier received and answered with PUBREC, awaiting PUBREL (the client: no body). */
 export const RECORD_INCOMING: i32 = 2;
+/** The broker's records (broker/durable.ts): a persistent session, */
+export const RECORD_SESSION: i32 = 3;
+/** one of its subscriptions, */
+export const RECORD_SUBSCRIPTION: i32 = 4;
+/** a message that deliveries or the retained table hold, */
+export const RECORD_MESSAGE: i32 = 5;
+/** and one QoS 1/2 delivery of a message to a persistent session (queued, sent, released). */
+export const RECORD_DELIVERY: i32 = 6;
 
 /** Outgoing states: queued, not yet sent on this session. */
 export const OUTGOING_QUEUED: i32 = 0;
@@ -27,6 +35,8 @@ export const OUTGOING_RELEASED: i32 = 2;
 
 /** `append` answer when the record does not fit (no record slot, or not enough bytes). */
 export const STORE_FULL: i32 = -1;
+/** What an operation that could not reach the flash answers (power lost, device error). */
+export const STORE_FAILED: i32 = -2;
 
 export class Store {
   /** Appends a record, durable on return. Returns its id (>= 0), or STORE_FULL. */
@@ -34,11 +44,19 @@ export class Store {
     return STORE_FULL;
   }
 
-  /** Records a new state and packet id for `record`, durable on return. */
-  update(record: i32, state: i32, packetId: i32): void {}
+  /**
+   * Records a new state and packet id for `record`, durable on return. Returns 0, or
+   * STORE_FAILED when the write did not reach the flash: the index has the new state all the
+   * same, and after a reboot the record comes back in its previous state (at least once).
+   */
+  update(record: i32, state: i32, packetId: i32): i32 {
+    return 0;
+  }
 
-  /** Forgets `record`. */
-  remove(record: i32): void {}
+  /** Forgets `record`, durably. Returns 0, or STORE_FAILED (it may come back after a reboot). */
+  remove(record: i32): i32 {
+    return 0;
+  }
 
   /** Copies the body of `record` to `target[offset ..)`. Returns its length. */
   read(record: i32, target: Uint8Array, offset: i32): i32 {

@@ -4,9 +4,9 @@
 // added and removed) runs on the NOR-faithful MemoryFlash, once to count the bytes it programs,
 // then again with the power cut after byte N for every N; a new LogStore recovers from what the
 // cut left, and a model of the acknowledged operations checks it.
-import { LogStore, STORE_FAILED } from "../../firmware/store/log";
+import { LogStore } from "../../firmware/store/log";
 import { MemoryFlash } from "../../firmware/hal/flash_memory";
-import { OUTGOING_QUEUED, OUTGOING_RELEASED, OUTGOING_SENT, RECORD_INCOMING, RECORD_OUTGOING, STORE_FULL } from "../../firmware/store/store";
+import { OUTGOING_QUEUED, OUTGOING_RELEASED, OUTGOING_SENT, RECORD_INCOMING, RECORD_OUTGOING, STORE_FAILED, STORE_FULL } from "../../firmware/store/store";
 
 const SECTOR: i32 = 512;
 const SECTORS: i32 = 4;

@@ -33,7 +33,7 @@ export const STATE_NAMES = ["idle", "waiting", "opening", "connecting", "connect
 /** firmware/client/counters.ts, in order. */
 export const CLIENT_COUNTERS = ["messagesSent", "messagesReceived", "bytesSent", "bytesReceived", "connects", "dropQueue",
   "refusedQueueFull", "dropExpired", "dropRefusedByLimits", "duplicates", "protocolErrors", "eventsDropped", "unknownAcks",
-  "publishFailed", "pingTimeouts", "qos2Forgotten"];
+  "publishFailed", "pingTimeouts", "qos2Forgotten", "storeFailed"];
 
 /** Default client limits on the Node host (the pi-gateway's scale). */
 export const HOST_CLIENT_LIMITS = {
