@@ -54,8 +54,9 @@ console.log(`  ${"board".padEnd(12)} ${"conns".padStart(6)} ${"sessions".padStar
 const LIMIT_IDS = (await import("./gateway/host.mjs")).LIMIT_IDS;
 function measureBroker(limits) {
   const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq-broker.wasm", root)));
-  // The security imports are never called while only sizing the tables.
-  const env = { abort: () => { throw new Error("abort"); }, authenticate: () => 0, authorize: () => 1 };
+  // The security and flash imports are never called while only sizing the tables.
+  const env = { abort: () => { throw new Error("abort"); }, authenticate: () => 0, authorize: () => 1,
+    flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
   const instance = new WebAssembly.Instance(module, { env });
   const { limitSet, init, heapTop } = instance.exports;
   for (const [name, value] of Object.entries(limits)) limitSet(LIMIT_IDS[name], Number(value));
@@ -87,5 +88,28 @@ for (const file of boards) {
   if (api.init() !== 0) throw new Error(`client init refused ${board.name}'s limits`);
   const total = api.heapTop.value - before;
   console.log(`  ${board.name.padEnd(12)} ${String(chosen.outgoingCountMax).padStart(7)} ${String(chosen.storeBytesMax).padStart(9)} ${String(chosen.clientSubscriptionCountMax).padStart(5)} ${String(chosen.inflightCountMax).padStart(9)} ${String(chosen.incomingCountMax).padStart(9)} ${kb(total).padStart(10)}`);
+}
+// The geometry each board profile gives its QoS store ("flash"), and the store sectors made of
+// it: pages grouped until a sector holds the largest packet (+64 B of headers). On Espruino the
+// area is fixed, so the count rounds down and fewer than three is refused (initWithFlash -101,
+// firmware/platform/espruino/client.ts); a host's file keeps the capacity, at least 8 sectors
+// (tools/gateway/main.mjs).
+console.log("\nFlash store per board (boards/*.json \"flash\"; Espruino: an area of the Flash module, hosts: a file)");
+console.log(`  ${"board".padEnd(12)} ${"base".padStart(10)} ${"page".padStart(8)} ${"pages".padStart(6)} ${"write".padStart(6)} ${"capacity".padStart(10)}   store sectors`);
+for (const file of boards) {
+  const board = JSON.parse(readFileSync(new URL(`boards/${file}`, root)));
+  const flash = board.flash;
+  if (!flash) {
+    console.log(`  ${board.name.padEnd(12)} (no flash geometry)`);
+    continue;
+  }
+  const capacity = flash.sectorSize * flash.sectorCount;
+  let sector = flash.sectorSize;
+  while (sector < board.limits.packetSizeMax + 64) sector *= 2;
+  const onDevice = typeof flash.base === "number";
+  const count = onDevice ? Math.floor(capacity / sector) : Math.max(Math.ceil(capacity / sector), 8);
+  const store = onDevice && count < 3 ? "none: fewer than 3 sectors fit (see the profile's note)" : `${count} x ${kb(sector)}`;
+  const base = onDevice ? `0x${flash.base.toString(16)}` : "file";
+  console.log(`  ${board.name.padEnd(12)} ${base.padStart(10)} ${kb(flash.sectorSize).padStart(8)} ${String(flash.sectorCount).padStart(6)} ${`${flash.writeSize} B`.padStart(6)} ${kb(capacity).padStart(10)}   ${store}`);
 }
 console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs, test/broker_alloc.test.mjs, test/client_alloc.test.mjs).");
