@@ -2,6 +2,13 @@
 import {
   harnessDecode, harnessDump, harnessEncode, harnessEncodeLoop, harnessInit, harnessRoundTrip, input, output,
 } from "./harness";
+import {
+  storeScenarioRecover, storeScenarioProbe, storeScenarioCut, storeScenarioWear, storeScenarioFlip,
+  storeProblemMessage, storeRecoverStatus, storeWrittenCount, storeRecoveredCount, storeCorruptRecords, storeFlashSize, storeFlashCrc, storeEraseCountMin,
+} from "./store_scenarios";
+import {
+  flashScenarioProgram, flashScenarioAlignment, flashScenarioTornWrite, flashScenarioTornErase, crcScenarioCheckValue, flashChecksCount,
+} from "./flash_scenarios";
 
 declare const global: any;
 
@@ -14,4 +21,23 @@ global.wrenmqHarness = {
   harnessEncodeLoop: harnessEncodeLoop,
   input: input,
   output: output,
+  storeScenarioRecover: storeScenarioRecover,
+  storeScenarioProbe: storeScenarioProbe,
+  storeScenarioCut: storeScenarioCut,
+  storeScenarioWear: storeScenarioWear,
+  storeScenarioFlip: storeScenarioFlip,
+  storeProblemMessage: storeProblemMessage,
+  storeRecoverStatus: storeRecoverStatus,
+  storeWrittenCount: storeWrittenCount,
+  storeRecoveredCount: storeRecoveredCount,
+  storeCorruptRecords: storeCorruptRecords,
+  storeFlashSize: storeFlashSize,
+  storeFlashCrc: storeFlashCrc,
+  storeEraseCountMin: storeEraseCountMin,
+  flashScenarioProgram: flashScenarioProgram,
+  flashScenarioAlignment: flashScenarioAlignment,
+  flashScenarioTornWrite: flashScenarioTornWrite,
+  flashScenarioTornErase: flashScenarioTornErase,
+  crcScenarioCheckValue: crcScenarioCheckValue,
+  flashChecksCount: flashChecksCount,
 };

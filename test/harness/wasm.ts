@@ -1,6 +1,13 @@
 /** WASM face of the harness: the portable calls plus where the two windows live in memory. */
 import { input, output } from "./harness";
 export { harnessInit, harnessDecode, harnessDump, harnessEncode, harnessRoundTrip, harnessEncodeLoop } from "./harness";
+export {
+  storeScenarioRecover, storeScenarioProbe, storeScenarioCut, storeScenarioWear, storeScenarioFlip,
+  storeProblemMessage, storeRecoverStatus, storeWrittenCount, storeRecoveredCount, storeCorruptRecords, storeFlashSize, storeFlashCrc, storeEraseCountMin,
+} from "./store_scenarios";
+export {
+  flashScenarioProgram, flashScenarioAlignment, flashScenarioTornWrite, flashScenarioTornErase, crcScenarioCheckValue, flashChecksCount,
+} from "./flash_scenarios";
 
 export function inputPointer(): usize {
   return input.dataStart;
