@@ -187,10 +187,9 @@ test("a Flash module that throws, or whose write does not land, is ERR_FLASH_IO"
   assert.equal(store.erase(0), 0);
 });
 
-// Known gap, outside this platform: LogStore.append returns STORE_FAILED when the flash write
-// fails, but Client.publish (firmware/client/client.ts) only tests for STORE_FULL, so the
-// message is accepted though it is not durable. Marked todo until the client handles it.
-test("a publish whose record could not be written is refused", { todo: "client.ts publish: STORE_FAILED taken as a record" }, () => {
+// LogStore.append answers STORE_FAILED when the flash write fails: Client.publish must refuse
+// (ERR_FLASH_IO), since the message is not durable.
+test("a publish whose record could not be written is refused", () => {
   const flash = new FakeEspruinoFlash("esp8266");
   const device = new Device("esp8266", flash);
   device.configure();

@@ -39,7 +39,7 @@
  *   message again would it be delivered twice.
  */
 import { Reader, Span } from "../core/bytes";
-import { ERR_LENGTH, ERR_LIST_FULL, ERR_NOT_FOUND, ERR_PROPERTY_NOT_ALLOWED, ERR_QOS, ERR_QUEUE_FULL, ERR_TOO_LARGE, ERR_TOPIC_FILTER, ERR_TOPIC_NAME, errorReasonCode } from "../core/errors";
+import { ERR_FLASH_IO, ERR_LENGTH, ERR_LIST_FULL, ERR_NOT_FOUND, ERR_PROPERTY_NOT_ALLOWED, ERR_QOS, ERR_QUEUE_FULL, ERR_TOO_LARGE, ERR_TOPIC_FILTER, ERR_TOPIC_NAME, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
 import {
   ASSIGNED_CLIENT_IDENTIFIER, CONNACK, DISCONNECT, MAXIMUM_PACKET_SIZE, MAXIMUM_QOS, MQTT_5, PINGREQ, PINGRESP, PUBACK,
@@ -233,7 +233,7 @@ export class Client {
    * Queues a message. `properties` is an MQTT 5 property list in wire form (its length first)
    * or empty; `policy` (POLICY_*, or -1 for options.queuePolicy) says what gives way when the
    * outbox is full. Returns a handle (> 0), or ERR_QOS, ERR_TOPIC_NAME, ERR_TOO_LARGE, ERR_PROPERTY_NOT_ALLOWED, a property
-   * decoding error, or ERR_QUEUE_FULL.
+   * decoding error, ERR_QUEUE_FULL, or ERR_FLASH_IO when the store could not write it.
    */
   publish(topic: Span, payload: Span, properties: Span, qos: i32, retain: bool, policy: i32, nowMs: i32): i32 {
     if (qos < 0 || qos > 2) return ERR_QOS;
@@ -264,6 +264,10 @@ export class Client {
     recordWrite(buffer, topic, properties, payload, qos, retain);
     const record = this.store.append(RECORD_OUTGOING, OUTGOING_QUEUED, 0, buffer, 0, length);
     if (record == STORE_FULL) return ERR_QUEUE_FULL;
+    if (record < 0) {
+      this.stored(record); // the flash failed: not durable, so not accepted
+      return ERR_FLASH_IO;
+    }
     const handle = this.events.handleNew();
     outbox.add(record, handle, qos, hash, nowMs);
     return handle;

@@ -142,7 +142,14 @@ export class LogStore extends Store {
     }
     // A cut between a compaction's copies and its erase leaves no sector free: finish it now,
     // into the sector it was copying to (which had room for all of it).
-    if (this.active >= 0 && this.freeCount() == 0) return this.compact(this.oldest());
+    if (this.active >= 0 && this.freeCount() == 0) {
+      if (this.writePoint < this.sectorSize) return this.compact(this.oldest());
+      // The cut tore one of the copies, sealing that sector. It holds nothing but copies of
+      // records whose originals and later updates are intact elsewhere: erase it and replay
+      // again, with a free sector this time (so this happens once).
+      if (this.flash.erase(this.active) != 0) return STORE_FAILED;
+      return this.recover();
+    }
     return 0;
   }
 
