@@ -54,8 +54,11 @@ build/espruino/wrenmq-client.js: $(FIRMWARE) tools/build/esbuild.mjs node_module
 build/espruino/wrenmq.js: $(FIRMWARE) tools/build/esbuild.mjs node_modules/.package-lock.json
 	node tools/build/esbuild.mjs firmware/platform/espruino/main.ts $@
 
-harness: build/test/harness.wasm build/test/harness.debug.wasm build/test/harness.js
+harness: build/test/harness.wasm build/test/harness.debug.wasm build/test/harness.js build/test/broker.wasm
 
+# The broker with 4 MB of memory, for tests that boot it thousands of times (power cuts).
+build/test/broker.wasm: $(FIRMWARE) asconfig.json node_modules/.package-lock.json
+	$(ASC) firmware/platform/wasm/broker.ts --target release --initialMemory 64 --maximumMemory 64 --outFile $@
 build/test/harness.wasm: $(FIRMWARE) $(HARNESS) asconfig.json node_modules/.package-lock.json
 	$(ASC) test/harness/wasm.ts --target release $(HEAP_TOP) --outFile $@
 build/test/harness.debug.wasm: $(FIRMWARE) $(HARNESS) asconfig.json node_modules/.package-lock.json

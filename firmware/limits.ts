@@ -54,6 +54,14 @@ export const STORE_BYTES_MAX: i32 = 16384;
 /** Topic filters a client keeps subscribed (and subscribes again after a session is lost). */
 export const CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 8;
 
+// ---- flash store ---------------------------------------------------------------------------
+/**
+ * Records the broker's flash store indexes (sessions, subscriptions, messages, deliveries,
+ * receipts): sizes its RAM index, 29 bytes a record. When all are live, durable writes are
+ * refused and counted (COUNTER_STORE_FULL).
+ */
+export const STORE_RECORD_COUNT_MAX: i32 = 4096;
+
 /** Run-time limits, filled once from the board profile at init. */
 export class Limits {
   packetSizeMax: i32 = PACKET_SIZE_MAX;
@@ -75,6 +83,7 @@ export class Limits {
   outgoingCountMax: i32 = OUTGOING_COUNT_MAX;
   storeBytesMax: i32 = STORE_BYTES_MAX;
   clientSubscriptionCountMax: i32 = CLIENT_SUBSCRIPTION_COUNT_MAX;
+  storeRecordCountMax: i32 = STORE_RECORD_COUNT_MAX;
   /** Largest Keep Alive a client may ask for, in seconds (max_keepalive); 0 = no limit. */
   keepAliveMaxSeconds: i32 = 0;
   /** Whether retained messages are kept (retain_available). */
@@ -146,6 +155,7 @@ export const LIMIT_TOPIC_ALIAS_COUNT_MAX: i32 = 19;
 export const LIMIT_OUTGOING_COUNT_MAX: i32 = 20;
 export const LIMIT_STORE_BYTES_MAX: i32 = 21;
 export const LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 22;
+export const LIMIT_STORE_RECORD_COUNT_MAX: i32 = 23;
 
 /** Sets limit `id` to `value`. Returns false for an unknown id. */
 export function limitSet(limits: Limits, id: i32, value: i32): bool {
@@ -172,6 +182,7 @@ export function limitSet(limits: Limits, id: i32, value: i32): bool {
     case LIMIT_OUTGOING_COUNT_MAX: limits.outgoingCountMax = value; break;
     case LIMIT_STORE_BYTES_MAX: limits.storeBytesMax = value; break;
     case LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: limits.clientSubscriptionCountMax = value; break;
+    case LIMIT_STORE_RECORD_COUNT_MAX: limits.storeRecordCountMax = value; break;
     default: return false;
   }
   return true;

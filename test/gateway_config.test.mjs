@@ -21,6 +21,7 @@ function configOf(...lines) {
 const DEFAULTS = {
   allowAnonymous: false, maxConnections: -1, aclFile: null, passwordFile: null, maxPacketSize: 0, messageSizeLimit: 0,
   maxInflightMessages: 20, maxQueuedMessages: 1000, retainAvailable: true, maxKeepalive: 65535, sysInterval: 10, bridges: [],
+  persistence: false, persistenceLocation: null, persistenceFile: 'wrenmq.flash',
 };
 const PLAIN = { protocol: 'mqtt', maxConnections: -1, tls: null };
 
@@ -59,6 +60,9 @@ test('every supported option, set', () => {
     'certfile /tls/ws.pem',
     'keyfile /tls/ws.key',
     'max_connections 0',
+    'persistence true',
+    'persistence_location /var/lib/wrenmq/',
+    'persistence_file gateway.flash',
   );
   assert.deepEqual(config, {
     listeners: [
@@ -79,6 +83,7 @@ test('every supported option, set', () => {
     allowAnonymous: true, maxConnections: -1, passwordFile: '/etc/wrenmq/passwords', aclFile: '/var/lib/wrenmq/acl file',
     maxPacketSize: 20, messageSizeLimit: 268435455, maxInflightMessages: 0, maxQueuedMessages: 5,
     retainAvailable: false, maxKeepalive: 10, sysInterval: 0, bridges: [],
+    persistence: true, persistenceLocation: '/var/lib/wrenmq', persistenceFile: 'gateway.flash',
   });
 });
 
@@ -113,12 +118,18 @@ test('the line format: CRLF, repeated and leading spaces, 1 and 0 as booleans, t
   assert.equal(config.maxPacketSize, 2147483647);
 });
 
+test('persistence_file is a file name; its directory is persistence_location', () => {
+  assert.deepEqual(errorsOf('persistence_file /var/lib/x.db'), [
+    [1, "persistence_file is a file name, not a path ('/var/lib/x.db'): put the directory in persistence_location (line 1)"],
+  ]);
+});
+
 test('unknown, unsupported and misplaced words', () => {
   assert.deepEqual(errorsOf('listener 1883', 'allow_anonymous true', '', '', '', '', 'foo bar'), [
     [7, "unknown option 'foo' (line 7)"],
   ]);
-  assert.deepEqual(errorsOf('persistence true', 'auth_opt_backend x', 'bind_address 0.0.0.0', 'listener 1883'), [
-    [1, "unsupported option 'persistence': a Mosquitto option the wrenmq gateway does not implement (line 1)"],
+  assert.deepEqual(errorsOf('autosave_interval 1800', 'auth_opt_backend x', 'bind_address 0.0.0.0', 'listener 1883'), [
+    [1, "unsupported option 'autosave_interval': a Mosquitto option the wrenmq gateway does not implement (line 1)"],
     [2, "unsupported option 'auth_opt_backend': a Mosquitto option the wrenmq gateway does not implement (line 2)"],
     [3, "unsupported option 'bind_address': a Mosquitto option the wrenmq gateway does not implement (line 3)"],
   ]);

@@ -20,6 +20,10 @@
  *   3.x the connection is closed without acknowledging, so the client sends it again;
  * - a delivery larger than the client's Maximum Packet Size: dropped (MQTT-3.1.2-25);
  * - packet larger than ours: refused with 0x95 and the connection closed (MQTT-3.1.2-24).
+ *
+ * With a Store (the flash store), persistent sessions, their subscriptions, QoS 1/2 deliveries
+ * and QoS 2 receipts, and retained messages are kept there too (durable.ts), written before the
+ * PUBACK / PUBREC / SUBACK they guard; `restore` rebuilds them at start-up.
  */
 import { Span } from "../core/bytes";
 import { Limits } from "../limits";
@@ -45,6 +49,8 @@ import { ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
+import { Durable, DELIVERY_REFUSED } from "./durable";
+import { Store } from "../store/store";
 import { EXPIRY_NEVER, INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
 import {
   CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_RESERVE, Connections,
@@ -65,6 +71,7 @@ export class Broker {
   readonly topics: TopicTable;
   readonly pool: MessagePool;
   readonly retained: RetainedTable;
+  readonly durable: Durable;
   /** Counters for $SYS, indexed by COUNTER_*. */
   readonly counters: Int32Array;
 
@@ -81,7 +88,8 @@ export class Broker {
   private readonly sys: SysReport;
   private readonly aliases: TopicAliases;
 
-  constructor(limits: Limits, security: Security) {
+  /** `store`: where persistent state is kept (the flash store), or null to keep everything in RAM. */
+  constructor(limits: Limits, security: Security, store: Store | null) {
     const slots = limits.connectionCountMax + REFUSAL_SLOTS;
     const connections = new Connections(slots, limits.topicAliasCountMax);
     const sessions = new Sessions(limits.sessionCountMax, limits.clientIdSizeMax, limits.queueCountMax,
@@ -97,12 +105,20 @@ export class Broker {
     this.counters = counters;
     const aliases = new TopicAliases(pool, connections, counters, limits.packetSizeMax);
     this.aliases = aliases;
-    this.deliveries = new Deliveries(pool, sessions, connections, counters, aliases);
     const topics = new TopicTable(limits.subscriptionCountMax, limits.filterSizeMax);
-    const retained = new RetainedTable(limits.retainedCountMax);
+    let backing = new Store();
+    let on = false;
+    if (store != null) {
+      backing = store;
+      on = true;
+    }
+    const durable = new Durable(backing, on, pool, sessions, topics, counters, limits.packetSizeMax);
+    this.durable = durable;
+    this.deliveries = new Deliveries(pool, sessions, connections, counters, aliases, durable);
+    const retained = new RetainedTable(limits.retainedCountMax, durable);
     this.topics = topics;
     this.retained = retained;
-    const router = new Router(pool, topics, retained, sessions, connections, security, counters, limits.packetSizeMax);
+    const router = new Router(pool, topics, retained, sessions, connections, security, counters, limits.packetSizeMax, durable);
     const ingest = new Ingest(pool, limits.propertyCountMax, limits.packetSizeMax);
     this.router = router;
     this.ingest = ingest;
@@ -114,6 +130,15 @@ export class Broker {
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
+
+  /**
+   * Rebuilds persistent sessions, their subscriptions, queues and in-flight deliveries, QoS 2
+   * receipts and retained messages from the store (after its `recover`, before any `open`).
+   * Returns the records restored; what did not fit is counted (COUNTER_RESTORE_DROPPED).
+   */
+  restore(nowMs: i32): i32 {
+    return this.durable.restore(nowMs, this.retained);
+  }
 
   /** A socket was accepted. Returns its slot, or -1 when even the refusal slots are taken. */
   open(nowMs: i32): i32 {
@@ -316,6 +341,7 @@ export class Broker {
     sessions.expirySeconds[session] = v5
       ? connect.properties.numberOf(SESSION_EXPIRY_INTERVAL, 0)
       : connect.cleanStart ? 0 : EXPIRY_NEVER;
+    this.durable.sessionSave(session);
 
     connections.session[slot] = session;
     connections.keepAliveMs[slot] = keepAlive * 1000;
@@ -366,11 +392,11 @@ export class Broker {
     if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_WRITE, publish.topic)) {
       // Refused by the ACL: not routed; acknowledged with 0x87 in 5.0, silently in 3.x (as Mosquitto).
       this.counters[COUNTER_DENIED]++;
-      if (qos == 2) this.sessions.incomingAdd(session, publish.packetId);
+      if (qos == 2 && this.sessions.incomingFind(session, publish.packetId) < 0) this.receipt(session, publish.packetId, -1);
       if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x87);
       return;
     }
-    if (qos == 2 && this.sessions.incomingHas(session, publish.packetId)) {
+    if (qos == 2 && this.sessions.incomingFind(session, publish.packetId) >= 0) {
       return this.responses.sendAck(slot, PUBREC, publish.packetId, 0); // a resend: routed already (MQTT-4.3.3-10)
     }
     const message = this.ingest.store(publish.topic, publish.properties, publish.payload, qos, publish.retain,
@@ -381,12 +407,15 @@ export class Broker {
       if (v5) return this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x97);
       return this.responses.close(slot); // unacknowledged, so the client publishes it again
     }
-    if (qos == 2 && !this.sessions.incomingAdd(session, publish.packetId)) {
+    if (qos == 2 && this.sessions.incomingCount[session] == this.sessions.incomingCapacity) {
       this.pool.release(message);
       return this.responses.sendDisconnect(slot, 0x93); // Receive Maximum exceeded
     }
+    // A QoS 2 receipt is written around the routing (durable.ts), so a cut in between is undone.
+    if (qos == 2) this.durable.receiptBegin(session, publish.packetId, message);
     const deliveries = this.router.route(message, session, publish.topic, nowMs, false);
     if (publish.retain) this.retained.update(this.pool, message, publish.topic, this.scratch);
+    if (qos == 2) this.receipt(session, publish.packetId, message);
     this.pool.release(message);
     if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
   }
@@ -406,6 +435,7 @@ export class Broker {
     const index = sessions.inflightFind(session, packetId);
     if (index < 0 || sessions.inflightQos[index] != 2) return this.responses.sendAck(slot, PUBREL, packetId, 0x92);
     if (sessions.inflightState[index] == INFLIGHT_PUBLISHED) {
+      this.durable.deliveryReleased(sessions.inflightRecord[index], packetId, sessions.inflightMessage[index]);
       this.pool.release(sessions.inflightMessage[index]);
       sessions.inflightMessage[index] = -1;
       sessions.inflightState[index] = INFLIGHT_RELEASED;
@@ -417,8 +447,12 @@ export class Broker {
   private onPubrel(slot: i32): void {
     const session = this.connections.session[slot];
     const packetId = this.packet.ack.packetId;
-    const known = this.sessions.incomingRemove(session, packetId);
-    this.responses.sendAck(slot, PUBCOMP, packetId, known ? 0 : 0x92);
+    const index = this.sessions.incomingFind(session, packetId);
+    if (index >= 0) {
+      this.durable.incomingForget(index);
+      this.sessions.incomingRemove(session, index);
+    }
+    this.responses.sendAck(slot, PUBCOMP, packetId, index >= 0 ? 0 : 0x92);
   }
 
   private onPubcomp(slot: i32): void {
@@ -455,6 +489,7 @@ export class Broker {
           topics.retainAsPublished[table] = entry.retainAsPublished ? 1 : 0;
           topics.retainHandling[table] = entry.retainHandling;
           topics.subscriptionId[table] = subscriptionId;
+          this.durable.subscriptionSave(table);
           // MQTT 5 §3.3.1.3: 0 sends retained messages, 1 only for a new subscription, 2 never.
           const handling = entry.retainHandling;
           if (handling == 0 || (handling == 1 && !topics.existed)) this.router.sendRetained(session, table, nowMs);
@@ -469,9 +504,14 @@ export class Broker {
     const unsubscribe: SubscribeRepr = this.packet.subscribe;
     const connections = this.connections;
     const session = connections.session[slot];
+    const topics = this.topics;
     for (let i = 0; i < unsubscribe.count; i++) {
-      const removed = this.topics.unsubscribe(session, unsubscribe.subscriptions[i].topicFilter);
-      this.reasonCodes[i] = removed ? 0 : 0x11; // No subscription existed
+      const table = topics.find(session, unsubscribe.subscriptions[i].topicFilter);
+      if (table >= 0) {
+        this.durable.subscriptionForget(table, session);
+        topics.free(table);
+      }
+      this.reasonCodes[i] = table >= 0 ? 0 : 0x11; // No subscription existed
     }
     this.responses.sendAckList(slot, UNSUBACK, unsubscribe.packetId, this.reasonCodes, unsubscribe.count);
   }
@@ -486,6 +526,7 @@ export class Broker {
         // MQTT-3.14.2-2: a session that was to end at disconnect may not be given a life now.
         if (this.sessions.expirySeconds[session] == 0 && expiry != 0) return this.responses.sendDisconnect(slot, 0x82);
         this.sessions.expirySeconds[session] = expiry;
+        this.durable.sessionSave(session);
       }
     }
     // Reason 0x04 asks for the will all the same (MQTT 5 §3.14.2.1).
@@ -495,13 +536,12 @@ export class Broker {
 
   // ---- routing and delivery -------------------------------------------------------------------
 
-
-
-
-
-
-
-
+  /** Remembers QoS 2 `packetId` of `session` until PUBREL, on the store too for a persistent session. */
+  private receipt(session: i32, packetId: i32, message: i32): void {
+    const index = this.sessions.incomingAdd(session, packetId); // room was checked before routing
+    if (message < 0) this.durable.receiptBegin(session, packetId, -1);
+    this.durable.receiptEnd(index);
+  }
 
   private willPending(session: i32, will: i32, dueMs: i32): void {
     this.sessions.willMessage[session] = will;
@@ -517,12 +557,13 @@ export class Broker {
 
   // ---- sessions and messages --------------------------------------------------------------------
 
-
-
   private inflightDone(session: i32, index: i32): void {
     const sessions = this.sessions;
     const message = sessions.inflightMessage[index];
-    if (sessions.inflightState[index] == INFLIGHT_PUBLISHED && message >= 0) this.pool.release(message);
+    const published = sessions.inflightState[index] == INFLIGHT_PUBLISHED && message >= 0;
+    this.durable.deliveryDone(sessions.inflightRecord[index], published ? message : -1);
+    sessions.inflightRecord[index] = -1;
+    if (published) this.pool.release(message);
     sessions.inflightState[index] = INFLIGHT_FREE;
     sessions.inflightMessage[index] = -1;
     sessions.inflightCount[session]--;
@@ -531,6 +572,7 @@ export class Broker {
   /** Ends `session`: its queue, in-flight messages and subscriptions go (MQTT-3.1.2-4). */
   private sessionEnd(session: i32, nowMs: i32): void {
     const sessions = this.sessions;
+    this.durable.sessionForget(session); // its records first, the session's own before its children's
     const will = sessions.willMessage[session];
     if (will >= 0) {
       sessions.willMessage[session] = -1;

@@ -21,7 +21,17 @@ export const COUNTER_DROP_TOO_LARGE: i32 = 8;
 export const COUNTER_DROP_EXPIRED: i32 = 9;
 /** PUBLISH and SUBSCRIBE refused by the ACL. */
 export const COUNTER_DENIED: i32 = 10;
-export const COUNTER_COUNT: i32 = 11;
+/**
+ * Durable writes the flash store had no room for: a persistent session's QoS 1/2 delivery is
+ * dropped (as for a full queue); a session, subscription, retained message or QoS 2 receipt
+ * stays in RAM only, and would not outlive a restart.
+ */
+export const COUNTER_STORE_FULL: i32 = 11;
+/** Store writes that did not reach the flash (device error): the state may be older after a restart. */
+export const COUNTER_STORE_FAILED: i32 = 12;
+/** Records found at start-up that the tables could not take (smaller limits than the store was written with). */
+export const COUNTER_RESTORE_DROPPED: i32 = 13;
+export const COUNTER_COUNT: i32 = 14;
 
 /** Event: close the socket of the slot once `output` has nothing more for it. */
 export const EVENT_CLOSE: i32 = 1;

@@ -15,6 +15,7 @@ import { INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "
 import { Connections } from "./connections";
 import { COUNTER_DROP_EXPIRED, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_SENT } from "./counters";
 import { TopicAliases } from "./aliases";
+import { Durable } from "./durable";
 
 export class Deliveries {
   private readonly pool: MessagePool;
@@ -22,13 +23,15 @@ export class Deliveries {
   private readonly connections: Connections;
   private readonly counters: Int32Array;
   private readonly aliases: TopicAliases;
+  private readonly durable: Durable;
   private readonly writer: Writer = new Writer();
   private readonly ack: AckRepr = new AckRepr(new PropertiesRepr(1));
   /** Where each connection's resend of in-flight deliveries stands, or -1 when none is due. */
   readonly resendFrom: Int32Array;
 
-  constructor(pool: MessagePool, sessions: Sessions, connections: Connections, counters: Int32Array, aliases: TopicAliases) {
+  constructor(pool: MessagePool, sessions: Sessions, connections: Connections, counters: Int32Array, aliases: TopicAliases, durable: Durable) {
     this.aliases = aliases;
+    this.durable = durable;
     this.pool = pool;
     this.sessions = sessions;
     this.connections = connections;
@@ -48,7 +51,9 @@ export class Deliveries {
     while (index >= 0) {
       const message = sessions.queueMessage[index];
       const qos: i32 = sessions.queueQos[index];
+      const record = sessions.queueRecord[index];
       if (qos > 0 && sessions.inflightCount[session] >= window) break;
+      let sent = false;
       const remaining = this.expiryRemaining(message, nowMs);
       if (remaining == 0) {
         this.counters[COUNTER_DROP_EXPIRED]++;
@@ -68,8 +73,11 @@ export class Deliveries {
             sessions.inflightMessage[flight] = message;
             sessions.inflightPacketId[flight] = packetId;
             sessions.inflightQos[flight] = qos;
+            sessions.inflightRecord[flight] = record;
             sessions.inflightCount[session]++;
             pool.retainReference(message);
+            this.durable.deliverySent(record, packetId);
+            sent = true;
           }
           if (alias < 0) this.aliases.outboundSet(slot, -alias, message);
           written += this.publishEncode(slot, message, qos, false, sessions.queueRetain[index] != 0, packetId,
@@ -77,6 +85,7 @@ export class Deliveries {
           this.counters[COUNTER_MESSAGES_SENT]++;
         }
       }
+      if (!sent) this.durable.deliveryDone(record, message); // expired, too large: dropped as if sent
       pool.release(message);
       sessions.queuePop(session);
       index = sessions.queueFront(session);

@@ -33,6 +33,14 @@ export class MessagePool {
   /** MQTT 5 Message Expiry Interval in seconds, or -1 for none; and when it started, in ms. */
   readonly expirySeconds: Int32Array;
   readonly receivedAtMs: Int32Array;
+  /**
+   * With the flash store on (durable.ts): the message's store record or -1, the key its
+   * deliveries' records name it by (0 = none yet), and the durable references to it (delivery
+   * records, and 1 while it is the retained message of its topic).
+   */
+  readonly record: Int32Array;
+  readonly key: Int32Array;
+  readonly durable: Int32Array;
   /** Free message slots, a stack. */
   readonly freeSlots: Int32Array;
   freeSlotCount: i32 = 0;
@@ -51,6 +59,9 @@ export class MessagePool {
     this.retain = new Uint8Array(messageCountMax);
     this.expirySeconds = new Int32Array(messageCountMax);
     this.receivedAtMs = new Int32Array(messageCountMax);
+    this.record = new Int32Array(messageCountMax);
+    this.key = new Int32Array(messageCountMax);
+    this.durable = new Int32Array(messageCountMax);
     this.freeSlots = new Int32Array(messageCountMax);
     for (let i = 0; i < messageCountMax; i++) this.freeSlots[i] = messageCountMax - 1 - i;
     this.freeSlotCount = messageCountMax;
@@ -86,6 +97,9 @@ export class MessagePool {
     this.retain[slot] = retain ? 1 : 0;
     this.expirySeconds[slot] = expirySeconds;
     this.receivedAtMs[slot] = nowMs;
+    this.record[slot] = -1;
+    this.key[slot] = 0;
+    this.durable[slot] = 0;
     const first = this.chunks.take(chunks);
     this.firstChunk[slot] = first;
     this.chunks.write(first, 0, topic.buffer, topic.offset, topic.length);
@@ -108,6 +122,7 @@ export class MessagePool {
     assert(this.references[slot] > 0, "MessagePool.release: free slot");
     this.references[slot]--;
     if (this.references[slot] > 0) return;
+    assert(this.durable[slot] == 0, "MessagePool.release: durable references left");
     this.chunks.release(this.firstChunk[slot]);
     this.freeSlots[this.freeSlotCount] = slot;
     this.freeSlotCount++;

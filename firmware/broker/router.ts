@@ -15,6 +15,7 @@ import { RetainedTable } from "./retained";
 import { Sessions } from "./sessions";
 import { Connections } from "./connections";
 import { COUNTER_DROP_QUEUE_FULL } from "./counters";
+import { DELIVERY_REFUSED, Durable } from "./durable";
 
 export class Router {
   private readonly pool: MessagePool;
@@ -24,13 +25,15 @@ export class Router {
   private readonly connections: Connections;
   private readonly security: Security;
   private readonly counters: Int32Array;
+  private readonly durable: Durable;
   private readonly scratch: Uint8Array;
   private readonly topicSpan: Span = new Span();
   /** Set when a connected subscriber's queue reaches half; the broker clears it. */
   pressure: bool = false;
 
   constructor(pool: MessagePool, topics: TopicTable, retained: RetainedTable, sessions: Sessions,
-    connections: Connections, security: Security, counters: Int32Array, topicSizeMax: i32) {
+    connections: Connections, security: Security, counters: Int32Array, topicSizeMax: i32, durable: Durable) {
+    this.durable = durable;
     this.pool = pool;
     this.topics = topics;
     this.retained = retained;
@@ -71,16 +74,13 @@ export class Router {
         // Offline persistent sessions keep QoS 1/2 only, as Mosquitto does by default.
         if (connection >= 0 || qos > 0) {
           const retainFlag = topics.retainAsPublished[slot] != 0 && retained; // MQTT-3.3.1-12, -13
-          if (sessions.queuePush(session, message, qos, retainFlag, topics.subscriptionId[slot])) {
-            pool.retainReference(message);
+          if (this.queue(session, message, qos, retainFlag, topics.subscriptionId[slot])) {
             queued++;
             if (connection >= 0) {
               this.connections.markWritable(connection);
               // A connected subscriber's queue half full: let the host drain it before more input.
               if (sessions.queueLength[session] * 2 >= sessions.queueCapacity) this.pressure = true;
             }
-          } else {
-            this.counters[COUNTER_DROP_QUEUE_FULL]++;
           }
         }
       }
@@ -105,10 +105,26 @@ export class Router {
       const messageQos: i32 = pool.qos[message];
       const subscriptionQos: i32 = this.topics.qos[table];
       const qos = messageQos < subscriptionQos ? messageQos : subscriptionQos;
-      if (this.sessions.queuePush(session, message, qos, true, this.topics.subscriptionId[table])) pool.retainReference(message);
-      else this.counters[COUNTER_DROP_QUEUE_FULL]++;
+      this.queue(session, message, qos, true, this.topics.subscriptionId[table]);
     }
     const connection = this.sessions.connection[session];
     if (connection >= 0) this.connections.markWritable(connection);
+  }
+
+  /**
+   * Queues one delivery, written to the store first when its session is persistent. Returns
+   * false when it was dropped: the queue is full (COUNTER_DROP_QUEUE_FULL) or the store is
+   * (counted by Durable).
+   */
+  private queue(session: i32, message: i32, qos: i32, retain: bool, subscriptionId: i32): bool {
+    if (this.sessions.queueFull(session)) {
+      this.counters[COUNTER_DROP_QUEUE_FULL]++;
+      return false;
+    }
+    const record = this.durable.deliveryAppend(session, message, qos, retain, subscriptionId);
+    if (record == DELIVERY_REFUSED) return false;
+    this.sessions.queuePush(session, message, qos, retain, subscriptionId, record);
+    this.pool.retainReference(message);
+    return true;
   }
 }

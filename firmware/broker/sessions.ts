@@ -7,6 +7,10 @@
  * Everything is a fixed array sized once: `count` sessions, each with a ring of `queueCapacity`
  * queued deliveries, `inflightCapacity` in-flight slots and `incomingCapacity` QoS 2 ids.
  * A delivery holds a reference on its message in the MessagePool.
+ *
+ * With the flash store on (durable.ts), a persistent session, each of its QoS 1/2 deliveries and
+ * each QoS 2 id it sent also has a store record; `record`, `queueRecord`, `inflightRecord` and
+ * `incomingRecord` hold their handles, or -1 for what lives in RAM only.
  */
 import { Span } from "../core/bytes";
 
@@ -38,6 +42,8 @@ export class Sessions {
   /** A will waiting out its Will Delay Interval (MQTT 5 §3.1.3.2.2), a MessagePool slot or -1, and when it is due. */
   readonly willMessage: Int32Array;
   readonly willDueMs: Int32Array;
+  /** The session's store record while it is durable, or -1. */
+  readonly record: Int32Array;
 
   readonly queueHead: Int32Array;
   readonly queueLength: Int32Array;
@@ -45,15 +51,18 @@ export class Sessions {
   readonly queueQos: Uint8Array;
   readonly queueRetain: Uint8Array;
   readonly queueSubscriptionId: Int32Array;
+  readonly queueRecord: Int32Array;
 
   readonly inflightState: Uint8Array;
   readonly inflightMessage: Int32Array;
   readonly inflightPacketId: Int32Array;
   readonly inflightQos: Uint8Array;
+  readonly inflightRecord: Int32Array;
   readonly inflightCount: Int32Array;
 
   readonly incomingPacketId: Int32Array;
   readonly incomingCount: Int32Array;
+  readonly incomingRecord: Int32Array;
 
   used: i32 = 0;
   usedPeak: i32 = 0;
@@ -72,20 +81,25 @@ export class Sessions {
     this.nextPacketId = new Int32Array(count);
     this.willMessage = new Int32Array(count);
     this.willDueMs = new Int32Array(count);
+    this.record = new Int32Array(count);
     this.queueHead = new Int32Array(count);
     this.queueLength = new Int32Array(count);
     this.queueMessage = new Int32Array(count * queueCapacity);
     this.queueQos = new Uint8Array(count * queueCapacity);
     this.queueRetain = new Uint8Array(count * queueCapacity);
     this.queueSubscriptionId = new Int32Array(count * queueCapacity);
+    this.queueRecord = new Int32Array(count * queueCapacity);
     this.inflightState = new Uint8Array(count * inflightCapacity);
     this.inflightMessage = new Int32Array(count * inflightCapacity);
     this.inflightPacketId = new Int32Array(count * inflightCapacity);
     this.inflightQos = new Uint8Array(count * inflightCapacity);
+    this.inflightRecord = new Int32Array(count * inflightCapacity);
     this.inflightCount = new Int32Array(count);
     this.incomingPacketId = new Int32Array(count * incomingCapacity);
     this.incomingCount = new Int32Array(count);
+    this.incomingRecord = new Int32Array(count * incomingCapacity);
     this.clientIdLength.fill(-1);
+    this.record.fill(-1);
     this.connection.fill(-1);
     this.willMessage.fill(-1);
   }
@@ -114,23 +128,29 @@ export class Sessions {
   /** Claims a free session for `clientId` (which fits `clientIdSizeMax`). Returns it, or -1 when none is free. */
   create(clientId: Span): i32 {
     for (let session = 0; session < this.count; session++) {
-      if (this.clientIdLength[session] >= 0) continue;
-      this.clientIdLength[session] = clientId.length;
-      bytesCopy(this.clientIds, session * this.clientIdSizeMax, clientId.buffer, clientId.offset, clientId.length);
-      this.connection[session] = -1;
-      this.expirySeconds[session] = 0;
-      this.nextPacketId[session] = 1;
-      this.willMessage[session] = -1;
-      this.queueHead[session] = 0;
-      this.queueLength[session] = 0;
-      this.inflightCount[session] = 0;
-      this.inflightState.fill(INFLIGHT_FREE, session * this.inflightCapacity, (session + 1) * this.inflightCapacity);
-      this.incomingCount[session] = 0;
-      this.used++;
-      if (this.used > this.usedPeak) this.usedPeak = this.used;
-      return session;
+      if (this.claim(session, clientId)) return session;
     }
     return -1;
+  }
+
+  /** Claims `session` for `clientId` when it is free (`create`, and restoring a session into its old slot). */
+  claim(session: i32, clientId: Span): bool {
+    if (this.clientIdLength[session] >= 0) return false;
+    this.clientIdLength[session] = clientId.length;
+    bytesCopy(this.clientIds, session * this.clientIdSizeMax, clientId.buffer, clientId.offset, clientId.length);
+    this.connection[session] = -1;
+    this.expirySeconds[session] = 0;
+    this.nextPacketId[session] = 1;
+    this.willMessage[session] = -1;
+    this.record[session] = -1;
+    this.queueHead[session] = 0;
+    this.queueLength[session] = 0;
+    this.inflightCount[session] = 0;
+    this.inflightState.fill(INFLIGHT_FREE, session * this.inflightCapacity, (session + 1) * this.inflightCapacity);
+    this.incomingCount[session] = 0;
+    this.used++;
+    if (this.used > this.usedPeak) this.usedPeak = this.used;
+    return true;
   }
 
   /** Frees `session`; the caller has released its messages and subscriptions. */
@@ -166,17 +186,21 @@ export class Sessions {
     return -1;
   }
 
-  /** Appends a delivery to `session`'s queue. Returns false when the queue is full. */
-  queuePush(session: i32, message: i32, qos: i32, retain: bool, subscriptionId: i32): bool {
+  queueFull(session: i32): bool {
+    return this.queueLength[session] == this.queueCapacity;
+  }
+
+  /** Appends a delivery (and its store record, or -1) to `session`'s queue, which is not full. */
+  queuePush(session: i32, message: i32, qos: i32, retain: bool, subscriptionId: i32, record: i32): void {
     const length = this.queueLength[session];
-    if (length == this.queueCapacity) return false;
+    assert(length < this.queueCapacity, "Sessions.queuePush: full");
     const index = session * this.queueCapacity + ((this.queueHead[session] + length) % this.queueCapacity);
     this.queueMessage[index] = message;
     this.queueQos[index] = qos;
     this.queueRetain[index] = retain ? 1 : 0;
     this.queueSubscriptionId[index] = subscriptionId;
+    this.queueRecord[index] = record;
     this.queueLength[session] = length + 1;
-    return true;
   }
 
   /** Absolute index of the oldest queued delivery of `session`, or -1 when empty. */
@@ -190,32 +214,29 @@ export class Sessions {
     this.queueLength[session]--;
   }
 
-  /** True when `session` already holds QoS 2 `packetId` awaiting PUBREL. */
-  incomingHas(session: i32, packetId: i32): bool {
+  /** Index (absolute) of QoS 2 `packetId` awaiting PUBREL in `session`, or -1. */
+  incomingFind(session: i32, packetId: i32): i32 {
     const base = session * this.incomingCapacity;
-    for (let i = 0; i < this.incomingCount[session]; i++) if (this.incomingPacketId[base + i] == packetId) return true;
-    return false;
+    for (let i = base; i < base + this.incomingCount[session]; i++) if (this.incomingPacketId[i] == packetId) return i;
+    return -1;
   }
 
-  /** Records QoS 2 `packetId` until PUBREL. Returns false when all slots are taken. */
-  incomingAdd(session: i32, packetId: i32): bool {
+  /** Records QoS 2 `packetId` until PUBREL. Returns its index (absolute), or -1 when all slots are taken. */
+  incomingAdd(session: i32, packetId: i32): i32 {
     const count = this.incomingCount[session];
-    if (count == this.incomingCapacity) return false;
-    this.incomingPacketId[session * this.incomingCapacity + count] = packetId;
+    if (count == this.incomingCapacity) return -1;
+    const index = session * this.incomingCapacity + count;
+    this.incomingPacketId[index] = packetId;
+    this.incomingRecord[index] = -1;
     this.incomingCount[session] = count + 1;
-    return true;
+    return index;
   }
 
-  /** Forgets QoS 2 `packetId` (PUBREL arrived). Returns false when it was not held. */
-  incomingRemove(session: i32, packetId: i32): bool {
-    const base = session * this.incomingCapacity;
-    const count = this.incomingCount[session];
-    for (let i = 0; i < count; i++) {
-      if (this.incomingPacketId[base + i] != packetId) continue;
-      this.incomingPacketId[base + i] = this.incomingPacketId[base + count - 1];
-      this.incomingCount[session] = count - 1;
-      return true;
-    }
-    return false;
+  /** Forgets entry `index` of `session` (PUBREL arrived); the last entry moves into its place. */
+  incomingRemove(session: i32, index: i32): void {
+    const last = session * this.incomingCapacity + this.incomingCount[session] - 1;
+    this.incomingPacketId[index] = this.incomingPacketId[last];
+    this.incomingRecord[index] = this.incomingRecord[last];
+    this.incomingCount[session]--;
   }
 }

@@ -19,11 +19,11 @@ import { RetainedTable } from "./retained";
 import {
   COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_DENIED, COUNTER_DROP_EXPIRED, COUNTER_DROP_POOL_FULL,
   COUNTER_DROP_QUEUE_FULL, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_RECEIVED, COUNTER_MESSAGES_SENT,
-  COUNTER_PROTOCOL_ERRORS, COUNTER_REFUSED_CONNECTIONS,
+  COUNTER_PROTOCOL_ERRORS, COUNTER_REFUSED_CONNECTIONS, COUNTER_RESTORE_DROPPED, COUNTER_STORE_FAILED, COUNTER_STORE_FULL,
 } from "./counters";
 
 /** Counter entries, then one entry each for the version and uptime, then three per table. */
-const COUNTER_ENTRIES: i32 = 11;
+const COUNTER_ENTRIES: i32 = 14;
 const TABLE_COUNT: i32 = 6;
 export const SYS_ENTRY_COUNT: i32 = COUNTER_ENTRIES + 3 + TABLE_COUNT * 3;
 
@@ -143,8 +143,11 @@ function counterName(index: i32): string {
     case 7: return "dropped/message pool full";
     case 8: return "dropped/too large for client";
     case 9: return "dropped/expired";
+    case 10: return "denied";
+    case 11: return "store/full";
+    case 12: return "store/write failures";
   }
-  return "denied";
+  return "store/records not restored";
 }
 
 function counterIndex(index: i32): i32 {
@@ -159,6 +162,9 @@ function counterIndex(index: i32): i32 {
     case 7: return COUNTER_DROP_POOL_FULL;
     case 8: return COUNTER_DROP_TOO_LARGE;
     case 9: return COUNTER_DROP_EXPIRED;
+    case 10: return COUNTER_DENIED;
+    case 11: return COUNTER_STORE_FULL;
+    case 12: return COUNTER_STORE_FAILED;
   }
-  return COUNTER_DENIED;
+  return COUNTER_RESTORE_DROPPED;
 }

@@ -31,6 +31,8 @@ export class TopicTable {
   readonly retainHandling: Uint8Array;
   /** MQTT 5 Subscription Identifier, 0 for none. */
   readonly subscriptionId: Int32Array;
+  /** The subscription's store record while its session is durable (durable.ts), or -1. */
+  readonly record: Int32Array;
   /** Whether the last `subscribe` replaced an existing subscription (Retain Handling 1). */
   existed: bool = false;
   /** Slots in use, and the most ever. */
@@ -53,6 +55,7 @@ export class TopicTable {
     this.retainAsPublished = new Uint8Array(slotCount);
     this.retainHandling = new Uint8Array(slotCount);
     this.subscriptionId = new Int32Array(slotCount);
+    this.record = new Int32Array(slotCount);
     this.inUse = new Int32Array(slotCount);
     this.placeOf = new Int32Array(slotCount);
     this.session.fill(-1);
@@ -97,6 +100,7 @@ export class TopicTable {
       if (this.used == this.session.length) return TABLE_FULL;
       slot = this.inUse[this.used]; // the first free slot
       this.session[slot] = session;
+      this.record[slot] = -1;
       this.filterLength[slot] = filter.length;
       bytesCopy(this.filters, slot * this.filterSizeMax, filter.buffer, filter.offset, filter.length);
       this.used++;
@@ -105,13 +109,6 @@ export class TopicTable {
     return slot;
   }
 
-  /** Removes `session`'s subscription to `filter`. Returns false when there was none. */
-  unsubscribe(session: i32, filter: Span): bool {
-    const slot = this.find(session, filter);
-    if (slot < 0) return false;
-    this.free(slot);
-    return true;
-  }
 
   /** Removes every subscription of `session` (clean start, session end). */
   removeSession(session: i32): void {
@@ -136,7 +133,7 @@ export class TopicTable {
   }
 
   /** Frees `slot` by moving the last slot in use into its place. */
-  private free(slot: i32): void {
+  free(slot: i32): void {
     this.session[slot] = -1;
     this.filterLength[slot] = 0;
     const place = this.placeOf[slot];

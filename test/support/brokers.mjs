@@ -14,9 +14,9 @@ import { freePort } from "../../tools/bench/brokers.mjs";
 export { freePort };
 
 
-/** Our gateway with `limits` (board-profile names). */
-export async function startWrenmq(limits = {}) {
-  const host = new BrokerHost({ limits });
+/** Our gateway with `limits` (board-profile names); `flash`: BrokerHost's flash file option. */
+export async function startWrenmq(limits = {}, { flash = null } = {}) {
+  const host = new BrokerHost({ limits, flash });
   const { port } = await host.listen({ port: 0, host: "127.0.0.1" });
   return { name: "wrenmq", port, host, stop: () => host.close() };
 }

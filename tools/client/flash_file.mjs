@@ -1,8 +1,17 @@
 // Flash in a file, for the WASM client and gateway on a host: the `flashErase`, `flashProgram`
 // and `flashRead` imports of firmware/platform/wasm/flash_host.ts. It keeps NOR flash's rules as
 // the memory flash does (a program may only clear bits; erase sets a sector to 0xFF), so what
-// runs here runs on a device, and it makes every program durable (fdatasync) before returning:
-// the store acknowledges a message only after that.
+// runs here runs on a device. The file's bytes are mirrored in memory, so reads cost no system
+// call.
+//
+// Durability, two ways:
+// - `sync: "each"` (the client's default): every program and erase is fdatasync'ed before it
+//   returns, so the store's "durable on return" holds literally.
+// - `sync: "barrier"` (the gateway): programs go to the file at once but are synced together by
+//   `sync()`, which the host calls before it sends anything on a socket — so nothing that
+//   acknowledges a message leaves before the writes that made it durable (group commit). An
+//   erase, the one write that destroys data, first syncs everything before it, so a power cut
+//   can lose only writes no acknowledgement has depended on, never the copies compaction made.
 import { closeSync, existsSync, fdatasyncSync, openSync, readSync, writeSync, ftruncateSync, fstatSync } from "node:fs";
 
 const ERR_FLASH_RANGE = -80;
@@ -10,17 +19,24 @@ const ERR_FLASH_BITS = -81;
 const ERR_FLASH_IO = -83;
 
 export class FileFlash {
-  constructor(path, { sectorSize = 4096, sectorCount = 64, writeSize = 4 } = {}) {
+  constructor(path, { sectorSize = 4096, sectorCount = 64, writeSize = 4, sync = "each" } = {}) {
+    if (sync !== "each" && sync !== "barrier") throw new TypeError(`FileFlash: sync must be "each" or "barrier", not ${sync}`);
     Object.assign(this, { path, sectorSize, sectorCount, writeSize });
+    this.syncEach = sync === "each";
     this.size = sectorSize * sectorCount;
+    this.dirty = false;
+    /** Counters for benchmarks: bytes programmed, erases, fdatasync calls. */
+    this.stats = { programmed: 0, erases: 0, syncs: 0 };
     const fresh = !existsSync(path);
     this.fd = openSync(path, fresh ? "w+" : "r+");
+    this.image = Buffer.alloc(this.size, 0xff); // a new flash comes erased
     if (fresh || fstatSync(this.fd).size !== this.size) {
       ftruncateSync(this.fd, this.size);
-      writeSync(this.fd, Buffer.alloc(this.size, 0xff), 0, this.size, 0); // a new flash comes erased
+      writeSync(this.fd, this.image, 0, this.size, 0);
       fdatasyncSync(this.fd);
+    } else {
+      readSync(this.fd, this.image, 0, this.size, 0);
     }
-    this.scratch = Buffer.alloc(sectorSize);
   }
 
   /** The three imports, reading and writing `memory` (the WASM instance's, set once it exists). */
@@ -35,8 +51,12 @@ export class FileFlash {
   erase(sector) {
     if (sector < 0 || sector >= this.sectorCount) return ERR_FLASH_RANGE;
     try {
-      writeSync(this.fd, Buffer.alloc(this.sectorSize, 0xff), 0, this.sectorSize, sector * this.sectorSize);
-      fdatasyncSync(this.fd);
+      this.sync(); // what compaction copied must be durable before the originals go
+      const start = sector * this.sectorSize;
+      this.image.fill(0xff, start, start + this.sectorSize);
+      writeSync(this.fd, this.image, start, this.sectorSize, start);
+      this.stats.erases++;
+      this.written();
       return 0;
     } catch {
       return ERR_FLASH_IO;
@@ -46,15 +66,15 @@ export class FileFlash {
   program(address, bytes) {
     const length = bytes.length;
     if (address < 0 || address + length > this.size || address % this.writeSize || length % this.writeSize) return ERR_FLASH_RANGE;
+    const image = this.image;
+    for (let i = 0; i < length; i++) {
+      if ((image[address + i] & bytes[i]) !== bytes[i]) return ERR_FLASH_BITS; // 0 -> 1 needs an erase
+    }
+    for (let i = 0; i < length; i++) image[address + i] &= bytes[i];
     try {
-      const old = this.scratch.length >= length ? this.scratch : Buffer.alloc(length);
-      readSync(this.fd, old, 0, length, address);
-      for (let i = 0; i < length; i++) {
-        if ((old[i] & bytes[i]) !== bytes[i]) return ERR_FLASH_BITS; // 0 -> 1 needs an erase
-        old[i] &= bytes[i];
-      }
-      writeSync(this.fd, old, 0, length, address);
-      fdatasyncSync(this.fd);
+      writeSync(this.fd, image, address, length, address);
+      this.stats.programmed += length;
+      this.written();
       return 0;
     } catch {
       return ERR_FLASH_IO;
@@ -63,15 +83,25 @@ export class FileFlash {
 
   read(address, target) {
     if (address < 0 || address + target.length > this.size) return ERR_FLASH_RANGE;
-    try {
-      readSync(this.fd, target, 0, target.length, address);
-      return 0;
-    } catch {
-      return ERR_FLASH_IO;
-    }
+    target.set(this.image.subarray(address, address + target.length));
+    return 0;
+  }
+
+  /** Makes every write so far durable (a no-op when nothing is pending). */
+  sync() {
+    if (!this.dirty) return;
+    fdatasyncSync(this.fd);
+    this.stats.syncs++;
+    this.dirty = false;
+  }
+
+  written() {
+    this.dirty = true;
+    if (this.syncEach) this.sync();
   }
 
   close() {
+    this.sync();
     closeSync(this.fd);
   }
 }

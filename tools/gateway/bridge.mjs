@@ -80,8 +80,13 @@ function localSocket(broker) {
 }
 
 export class Bridge extends EventEmitter {
-  /** `config`: one entry of parseConfig(...).config.bridges; `broker`: the gateway's BrokerHost. */
-  constructor(config, broker) {
+  /**
+   * `config`: one entry of parseConfig(...).config.bridges; `broker`: the gateway's BrokerHost.
+   * `flash`: a file path when the gateway persists (persistence true): the queue to the upstream
+   * then lives in that flash file and the local side is a persistent session on the gateway's
+   * store, so what the gateway acknowledged for the bridge outlives a restart.
+   */
+  constructor(config, broker, { flash = null } = {}) {
     super();
     this.config = config;
     this.broker = broker;
@@ -96,11 +101,15 @@ export class Bridge extends EventEmitter {
     this.statusTimer = null;
     this.statusShown = "";
 
+    const durable = flash !== null;
+    const packetSizeMax = broker.rxSize; // what the gateway takes is what the bridge forwards
     this.local = new ClientHost({
       server: { transport: () => localSocket(broker) },
-      options: { version: 5, clientId: `wrenmq-bridge-${config.name}`, keepAlive: 0, reconnect: { minMs: 100, maxMs: 1000 } },
-      core: { limits: { ...HOST_CLIENT_LIMITS, topicAliasCountMax: 0 } },
+      options: { version: 5, clientId: `wrenmq-bridge-${config.name}`, keepAlive: 0, reconnect: { minMs: 100, maxMs: 1000 },
+        clean: !durable, sessionExpiry: durable ? 0xffffffff : 0 },
+      core: { limits: { ...HOST_CLIENT_LIMITS, packetSizeMax, topicAliasCountMax: 0 } },
     });
+    const remoteLimits = { ...HOST_CLIENT_LIMITS, packetSizeMax, outgoingCountMax: config.queueMax, storeBytesMax: config.queueBytesMax };
     this.remote = new ClientHost({
       server: this.serverFor(config.addresses[0]),
       options: {
@@ -115,13 +124,22 @@ export class Bridge extends EventEmitter {
         will: config.notifications ? { topic: this.notificationTopic, payload: "0", qos: 1, retain: true } : undefined,
         reconnect: { minMs: config.restartTimeout.minMs, maxMs: config.restartTimeout.maxMs },
       },
-      core: { limits: { ...HOST_CLIENT_LIMITS, outgoingCountMax: config.queueMax, storeBytesMax: config.queueBytesMax } },
+      core: { limits: remoteLimits, flash: durable ? bridgeFlash(flash, packetSizeMax, config.queueBytesMax) : null },
     });
+    /** Messages found in the flash queue at start-up, sent once the upstream is reachable. */
+    this.recovered = this.remote.recovered ?? 0;
+    this.recoveredDone = 0;
     this.local.on("message", (topic, payload, meta) => this.outgoing(topic, payload, meta));
     this.remote.on("message", (topic, payload, meta) => this.incoming(topic, payload, meta));
     this.forwarded = new Set(); // handles of forwarded messages not yet settled: the queue depth
-    this.remote.on("published", (handle) => { if (this.forwarded.delete(handle)) this.sent++; });
-    this.remote.on("dropped", (handle) => { this.forwarded.delete(handle); });
+    // A handle not forwarded in this run is one of the messages recovered from the flash queue.
+    this.remote.on("published", (handle) => {
+      if (this.forwarded.delete(handle)) this.sent++;
+      else if (this.recovered > this.recoveredDone) { this.recoveredDone++; this.sent++; }
+    });
+    this.remote.on("dropped", (handle) => {
+      if (!this.forwarded.delete(handle) && this.recovered > this.recoveredDone) this.recoveredDone++;
+    });
     this.remote.on("connect", () => this.linkChanged(true));
     this.remote.on("disconnect", () => this.linkChanged(false));
     this.remote.on("socketError", (error) => {
@@ -218,7 +236,7 @@ export class Bridge extends EventEmitter {
     const counters = this.remote.counters();
     return {
       state: this.up ? "up" : "down",
-      queued: this.forwarded.size,
+      queued: this.forwarded.size + this.recovered - this.recoveredDone,
       dropped: counters.dropQueue + counters.refusedQueueFull + counters.dropExpired + counters.dropRefusedByLimits - this.notificationsRefused,
       sent: this.sent,
       received: this.received,
@@ -235,4 +253,14 @@ export class Bridge extends EventEmitter {
     for (const [key, value] of Object.entries(status)) publish(`$SYS/broker/bridge/${this.name}/${key}`, value);
     publish(`wrenmq/bridge/${this.name}/status`, shown);
   }
+}
+
+/**
+ * The bridge queue's flash geometry: sectors that hold the largest packet (a record never spans
+ * sectors), and twice the queue's byte limit plus the log's two spare sectors.
+ */
+function bridgeFlash(path, packetSizeMax, queueBytesMax) {
+  let sectorSize = 4096;
+  while (sectorSize < packetSizeMax + 64) sectorSize *= 2;
+  return { path, sectorSize, sectorCount: Math.max(8, Math.ceil((2 * queueBytesMax) / sectorSize) + 2), writeSize: 4 };
 }

@@ -87,6 +87,16 @@ const GLOBALS = {
   max_keepalive: { key: 'maxKeepalive', kind: 'number', min: 10, max: 65535, default: 65535 },
   /** "If unset, defaults to 10 seconds." "Set to 0 to disable" (Mosquitto refuses > 65535) */
   sys_interval: { key: 'sysInterval', kind: 'number', min: 0, max: 65535, default: 10 },
+  /**
+   * "If true, connection, subscription and message data will be written to the disk". Mosquitto
+   * writes a snapshot every autosave_interval; wrenmq keeps a flash-style log in
+   * persistence_location/persistence_file and acknowledges QoS 1/2 only after writing.
+   */
+  persistence: { key: 'persistence', kind: 'boolean', default: false },
+  /** "The path where the persistent database should be stored. If not given, then the current directory is used." */
+  persistence_location: { key: 'persistenceLocation', kind: 'path', default: null },
+  /** "The filename to use for the persistent database" (Mosquitto: mosquitto.db; wrenmq's file is a flash image). */
+  persistence_file: { key: 'persistenceFile', kind: 'name', default: 'wrenmq.flash' },
 };
 
 /** Per-listener options (the LISTENERS section of the man page). */
@@ -116,7 +126,7 @@ const MOSQUITTO_OPTIONS = new Set(`address addresses allow_duplicate_messages
   local_cleansession local_clientid local_password local_username log_dest log_facility
   log_timestamp log_timestamp_format log_type max_inflight_bytes max_qos max_queued_bytes
   max_topic_alias memory_limit mount_point notification_topic notifications
-  notifications_local_only password persistence persistence_file persistence_location
+  notifications_local_only password
   persistent_client_expiration pid_file plugin psk_file psk_hint queue_qos0_messages
   remote_clientid remote_password remote_username restart_timeout retained_persistence
   retry_interval round_robin set_tcp_nodelay socket_domain start_type threshold tls_engine
@@ -156,7 +166,7 @@ export function parseConfig(text, { file } = {}) {
       if (rest === '') return fail(line, `missing argument for '${name}': expected a path`);
       return path.resolve(baseDir, rest);
     }
-    const expected = { number: 'a number', boolean: 'true or false', word: spec.values?.join(' or ') }[spec.kind];
+    const expected = { number: 'a number', boolean: 'true or false', word: spec.values?.join(' or '), name: 'a file name' }[spec.kind];
     if (args.length === 0) return fail(line, `missing argument for '${name}': expected ${expected}`);
     if (extraArguments(name, args, 1, line)) return undefined;
     const word = args[0];
@@ -164,6 +174,10 @@ export function parseConfig(text, { file } = {}) {
       if (word === 'true' || word === '1') return true;
       if (word === 'false' || word === '0') return false;
       return fail(line, `${name} must be true or false, not '${word}'`);
+    }
+    if (spec.kind === 'name') {
+      if (word.includes('/')) return fail(line, `${name} is a file name, not a path ('${word}'): put the directory in persistence_location`);
+      return word;
     }
     if (spec.kind === 'word') {
       if (spec.values.includes(word)) return word;

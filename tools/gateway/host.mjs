@@ -20,16 +20,20 @@ import { performance } from "node:perf_hooks";
 import { WebSocketServer } from "ws";
 import { verifyPassword } from "./passwords.mjs";
 import { aclCheck } from "./acl.mjs";
+import { FileFlash } from "../client/flash_file.mjs";
 
 export const LIMIT_IDS = {
   packetSizeMax: 1, propertyCountMax: 2, topicFilterCountMax: 3, connectionCountMax: 4, sessionCountMax: 5,
   subscriptionCountMax: 6, filterSizeMax: 7, clientIdSizeMax: 8, queueCountMax: 9, inflightCountMax: 10,
   incomingCountMax: 11, messageCountMax: 12, messageBytesMax: 13, retainedCountMax: 14, connectTimeoutMs: 15,
   keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18, topicAliasCountMax: 19,
-  outgoingCountMax: 20, storeBytesMax: 21, clientSubscriptionCountMax: 22,
+  outgoingCountMax: 20, storeBytesMax: 21, clientSubscriptionCountMax: 22, storeRecordCountMax: 23,
 };
+const NO_FLASH = { flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
+const INIT_FLASH_ERRORS = { [-100]: "the flash file cannot be read", [-101]: "a flash sector cannot hold the largest packet (raise sectorSize)" };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
-  "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied"];
+  "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied", "storeFull", "storeFailed",
+  "restoreDropped"];
 const EVENT_CLOSE = 1;
 const POLL_INTERVAL_MS = 250;
 const ACCESS_NAMES = { 1: "read", 2: "write", 4: "subscribe" };
@@ -43,18 +47,23 @@ export class BrokerHost {
   /**
    * `limits`: { name: value } with names from LIMIT_IDS (a board profile's `limits`).
    * `security`: { allowAnonymous = true, passwords: Map | null, acl: object | null }.
+   * `flash`: { path, sectorSize, sectorCount, writeSize } keeps persistent sessions, their
+   * queues and subscriptions, QoS 2 receipts and retained messages in a flash file, restored
+   * here at start-up (`this.restored` records); null keeps everything in RAM.
    */
-  constructor({ wasm = new URL("../../build/wasm/wrenmq-broker.wasm", import.meta.url), limits = {}, security = {} } = {}) {
+  constructor({ wasm = new URL("../../build/wasm/wrenmq-broker.wasm", import.meta.url), limits = {}, security = {}, flash = null } = {}) {
     this.allowAnonymous = security.allowAnonymous ?? true;
     this.passwords = security.passwords ?? null;
     this.acl = security.acl ?? null;
     this.identities = new Map(); // client id -> { clientId, username }
     this.links = new Map(); // slot -> link
     const module = new WebAssembly.Module(readFileSync(wasm));
+    this.flash = flash ? new FileFlash(flash.path, { ...flash, sync: "barrier" }) : null;
     const env = {
       abort: (m, f, line, column) => { throw new Error(`wasm abort at ${line}:${column}`); },
       authenticate: (...args) => this.authenticate(...args),
       authorize: (...args) => this.authorize(...args),
+      ...(this.flash ? this.flash.imports(() => this.core.memory) : NO_FLASH),
     };
     this.core = new WebAssembly.Instance(module, { env }).exports;
     for (const [name, value] of Object.entries(limits)) {
@@ -64,8 +73,16 @@ export class BrokerHost {
     }
     const asksAtConnect = !this.allowAnonymous || this.passwords !== null || this.acl !== null;
     this.core.securityUse(asksAtConnect ? 1 : 0, this.acl !== null ? 1 : 0);
-    const status = this.core.init();
-    if (status !== 0) throw new Error(`the broker refused its limits (limitsCheck rule ${-status})`);
+    const status = this.flash
+      ? this.core.initWithFlash(this.flash.sectorSize, this.flash.sectorCount, this.flash.writeSize, nowMs())
+      : this.core.init();
+    if (status !== 0) {
+      this.flash?.close();
+      throw new Error(INIT_FLASH_ERRORS[status] ?? `the broker refused its limits (limitsCheck rule ${-status})`);
+    }
+    /** Records restored from the flash file, and records whose CRC failed (torn or corrupted: not used). */
+    this.restored = this.core.restored();
+    this.corrupt = this.core.storeCorrupt();
     this.memory = this.core.memory.buffer; // initialMemory == maximumMemory: never detaches
     this.rxSize = this.core.rxSize();
     this.rx = new Uint8Array(this.memory, this.core.rxPointer(), this.rxSize);
@@ -186,6 +203,8 @@ export class BrokerHost {
 
   flush() {
     this.flushQueued = false;
+    // Ack after durable: what the core wrote to flash for these bytes is synced before any leave.
+    this.flash?.sync();
     for (const link of this.links.values()) {
       if (link.out.length > 0) {
         link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
@@ -239,6 +258,8 @@ export class BrokerHost {
     clearInterval(this.timer);
     for (const link of this.links.values()) link.destroy();
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    this.flash?.close();
+    this.flash = null;
   }
 }
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // The wrenmq gateway:
 //   node tools/gateway/main.mjs [--board boards/sim.json] [--config mosquitto.conf] [--port 1883] [--host 127.0.0.1]
+//                               [--flash wrenmq.flash]
 // Loads the WASM broker sized by the board profile, applies the mosquitto.conf subset
-// (tools/gateway/config.mjs: listeners, TLS, WebSocket, security, limits), and serves MQTT.
-// --port/--host replace the listeners with one plain TCP listener (what `make run` uses).
+// (tools/gateway/config.mjs: listeners, TLS, WebSocket, security, limits, persistence), and
+// serves MQTT. --port/--host replace the listeners with one plain TCP listener (what `make run`
+// uses). --flash keeps persistent sessions and retained messages in that flash file, as
+// `persistence true` does with persistence_location/persistence_file.
 // SIGINT and SIGTERM close every listener and connection, then exit 0.
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { BrokerHost } from "./host.mjs";
 import { parseConfig } from "./config.mjs";
 import { parsePasswordFile } from "./passwords.mjs";
@@ -65,7 +69,25 @@ function gatewayOptions(config, board) {
       useIdentityAsUsername: listener.tls.useIdentityAsUsername,
     },
   }));
-  return { limits, security, listeners };
+  return { limits, security, listeners, flash: flashOptions(config, board, limits) };
+}
+
+/**
+ * The flash file and its geometry: the board profile's `flash` (sector size, count, write size),
+ * with sectors doubled until one holds the largest packet (a record never spans sectors), and
+ * as many as keep the board's capacity. null when persistence is off.
+ */
+function flashOptions(config, board, limits) {
+  const file = argument("flash", null);
+  if (file === null && !config.persistence) return null;
+  const location = config.persistenceLocation ?? process.cwd();
+  const geometry = board.flash ?? {};
+  const writeSize = geometry.writeSize ?? 4;
+  const capacity = (geometry.sectorSize ?? 4096) * (geometry.sectorCount ?? 256);
+  let sectorSize = geometry.sectorSize ?? 4096;
+  while (sectorSize < (limits.packetSizeMax ?? 4096) + 64) sectorSize *= 2;
+  const sectorCount = Math.max(Math.ceil(capacity / sectorSize), 8);
+  return { path: file ?? path.join(location, config.persistenceFile ?? "wrenmq.flash"), sectorSize, sectorCount, writeSize };
 }
 
 const boardPath = argument("board", new URL("../../boards/sim.json", import.meta.url).pathname);
@@ -84,9 +106,14 @@ if (argument("port", null) !== null || options.listeners.length === 0) {
 
 let broker;
 try {
-  broker = new BrokerHost({ limits: options.limits, security: options.security });
+  broker = new BrokerHost({ limits: options.limits, security: options.security, flash: options.flash });
 } catch (error) {
   fail(error.message);
+}
+if (options.flash) {
+  const { path: file, sectorSize, sectorCount } = options.flash;
+  console.log(`wrenmq: persistence in ${file} (${sectorCount} sectors of ${sectorSize} B): ${broker.restored} records restored` +
+    (broker.corrupt > 0 ? `, ${broker.corrupt} torn or corrupted records ignored` : ""));
 }
 for (const listener of options.listeners) {
   try {
@@ -102,11 +129,14 @@ for (const listener of options.listeners) {
   }
 }
 const bridges = (config.bridges ?? []).map((entry) => {
-  const bridge = new Bridge(entry, broker);
+  // With persistence, each bridge's queue to its upstream has a flash file next to the gateway's.
+  const flash = options.flash ? `${options.flash.path}.bridge-${entry.name.replace(/[^A-Za-z0-9_.-]/g, "_")}` : null;
+  const bridge = new Bridge(entry, broker, { flash });
   const where = entry.addresses.map((address) => `${address.host}:${address.port}`).join(" ");
   bridge.on("up", () => console.log(`wrenmq: bridge ${entry.name} connected to ${where}`));
   bridge.on("down", () => console.log(`wrenmq: bridge ${entry.name} lost ${where}; queueing (${bridge.status().queued} queued)`));
   bridge.on("log", (line) => console.log(`wrenmq: ${line}`));
+  if (bridge.recovered > 0) console.log(`wrenmq: bridge ${entry.name}: ${bridge.recovered} messages recovered from ${flash}`);
   return bridge.start();
 });
 const stop = async (signal) => {

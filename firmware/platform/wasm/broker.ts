@@ -8,6 +8,8 @@ import { Limits, brokerLimitsCheck, limitSet as limitsSet } from "../../limits";
 import { Broker } from "../../broker/broker";
 import { Span } from "../../core/bytes";
 import { Security } from "../../hal/security";
+import { LogStore } from "../../store/log";
+import { HostFlash } from "./flash_host";
 
 // The host's answers (tools/gateway/host.mjs): strings cross as (pointer, length) into memory.
 @external("env", "authenticate")
@@ -55,15 +57,46 @@ export function limitSet(id: i32, value: i32): i32 {
   return limitsSet(limits, id, value) ? 0 : -1;
 }
 
-/** Allocates every table. Returns 0, or brokerLimitsCheck's complaint. */
+/** Allocates every table, keeping everything in RAM. Returns 0, or brokerLimitsCheck's complaint. */
 export function init(): i32 {
   const check = brokerLimitsCheck(limits);
   if (check != 0) return check;
   rx = new Uint8Array(limits.packetSizeMax);
   tx = new Uint8Array(limits.packetSizeMax);
-  broker = new Broker(limits, security);
+  broker = new Broker(limits, security, null);
   return 0;
 }
+
+let store: LogStore | null = null;
+
+/**
+ * `init` with persistent state in the host's flash (the flashErase/Program/Read imports):
+ * recovers the log, then rebuilds sessions, queues and retained messages from it. Returns 0;
+ * brokerLimitsCheck's complaint; -100 when the flash cannot be read; -101 when a sector cannot
+ * hold the largest record (a packet and its header).
+ */
+export function initWithFlash(sectorSize: i32, sectorCount: i32, writeSize: i32, nowMs: i32): i32 {
+  const check = brokerLimitsCheck(limits);
+  if (check != 0) return check;
+  if (sectorSize < limits.packetSizeMax + 64 || sectorCount < 3) return -101;
+  const log = new LogStore(new HostFlash(sectorSize, sectorCount, writeSize), limits.storeRecordCountMax, limits.packetSizeMax + 16);
+  if (log.recover() != 0) return -100;
+  store = log;
+  rx = new Uint8Array(limits.packetSizeMax);
+  tx = new Uint8Array(limits.packetSizeMax);
+  const created = new Broker(limits, security, log);
+  broker = created;
+  restoredCount = created.restore(nowMs);
+  return 0;
+}
+
+let restoredCount: i32 = 0;
+/** Records `initWithFlash` restored. */
+export function restored(): i32 { return restoredCount; }
+/** Records whose CRC failed when the log was recovered (torn or corrupted): reported, not used. */
+export function storeCorrupt(): i32 { return store != null ? store!.corruptRecords : 0; }
+/** Live records in the store. */
+export function storeCount(): i32 { return store != null ? store!.count : 0; }
 
 export function rxPointer(): usize { return rx!.dataStart; }
 export function txPointer(): usize { return tx!.dataStart; }
