@@ -57,7 +57,7 @@ export const CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 8;
 // ---- flash store ---------------------------------------------------------------------------
 /**
  * Records the broker's flash store indexes (sessions, subscriptions, messages, deliveries,
- * receipts): sizes its RAM index, 29 bytes a record. When all are live, durable writes are
+ * receipts): sizes its RAM index, 26 bytes a record. When all are live, durable writes are
  * refused and counted (COUNTER_STORE_FULL).
  */
 export const STORE_RECORD_COUNT_MAX: i32 = 4096;

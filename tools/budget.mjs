@@ -94,8 +94,9 @@ for (const file of boards) {
 // area is fixed, so the count rounds down and fewer than three is refused (initWithFlash -101,
 // firmware/platform/espruino/client.ts); a host's file keeps the capacity, at least 8 sectors
 // (tools/gateway/main.mjs).
-console.log("\nFlash store per board (boards/*.json \"flash\"; Espruino: an area of the Flash module, hosts: a file)");
-console.log(`  ${"board".padEnd(12)} ${"base".padStart(10)} ${"page".padStart(8)} ${"pages".padStart(6)} ${"write".padStart(6)} ${"capacity".padStart(10)}   store sectors`);
+console.log("\nFlash store per board (boards/*.json \"flash\"; Espruino: an area of the Flash module, hosts: a file).");
+console.log("The RAM index costs 26 B a record: the broker's storeRecordCountMax on hosts, outbox + QoS 2 receipts on devices.");
+console.log(`  ${"board".padEnd(12)} ${"base".padStart(10)} ${"page".padStart(8)} ${"pages".padStart(6)} ${"write".padStart(6)} ${"capacity".padStart(10)} ${"index RAM".padStart(10)}   store sectors`);
 for (const file of boards) {
   const board = JSON.parse(readFileSync(new URL(`boards/${file}`, root)));
   const flash = board.flash;
@@ -110,6 +111,7 @@ for (const file of boards) {
   const count = onDevice ? Math.floor(capacity / sector) : Math.max(Math.ceil(capacity / sector), 8);
   const store = onDevice && count < 3 ? "none: fewer than 3 sectors fit (see the profile's note)" : `${count} x ${kb(sector)}`;
   const base = onDevice ? `0x${flash.base.toString(16)}` : "file";
-  console.log(`  ${board.name.padEnd(12)} ${base.padStart(10)} ${kb(flash.sectorSize).padStart(8)} ${String(flash.sectorCount).padStart(6)} ${`${flash.writeSize} B`.padStart(6)} ${kb(capacity).padStart(10)}   ${store}`);
+  const records = onDevice ? (board.limits.outgoingCountMax ?? 32) + (board.limits.incomingCountMax ?? 20) : (board.limits.storeRecordCountMax ?? 4096);
+  console.log(`  ${board.name.padEnd(12)} ${base.padStart(10)} ${kb(flash.sectorSize).padStart(8)} ${String(flash.sectorCount).padStart(6)} ${`${flash.writeSize} B`.padStart(6)} ${kb(capacity).padStart(10)} ${kb(records * 26).padStart(10)}   ${store}`);
 }
 console.log("\nEvery figure is allocated once by init(); nothing grows after it (test/alloc.test.mjs, test/broker_alloc.test.mjs, test/client_alloc.test.mjs).");

@@ -95,11 +95,6 @@ export class Durable {
     this.sessionExpiry = new Int32Array(sessions.count);
   }
 
-  /** Whether `session` is kept on the store. */
-  durable(session: i32): bool {
-    return this.sessions.record[session] >= 0;
-  }
-
   // ---- sessions and subscriptions -----------------------------------------------------------
 
   /**
@@ -390,6 +385,8 @@ export class Durable {
       const kind = store.kind(record);
       if (kind == RECORD_SUBSCRIPTION || kind == RECORD_DELIVERY || kind == RECORD_INCOMING) {
         if (this.childRestore(record, kind)) restored++;
+      } else if (kind != RECORD_SESSION && kind != RECORD_MESSAGE) {
+        this.drop(record); // not a broker record (a client's store?): counted, not kept
       }
       record = next;
     }

@@ -69,6 +69,8 @@ export class LogStore extends Store {
   /** Slots in id order (append order); `orderCount` of them. */
   private readonly order: Int32Array;
   private orderCount: i32 = 0;
+  /** Where `slotTake` looks first. */
+  private slotHint: i32 = 0;
   /** Bytes of live data records, as stored (headers and padding included). */
   private liveBytes: i32 = 0;
 
@@ -411,8 +413,15 @@ export class LogStore extends Store {
   /** A free slot for `id`, entered in id order; -1 when the index is full. */
   private slotTake(id: i32): i32 {
     if (this.orderCount == this.ids.length) return -1;
+    // Look from where the last search ended: slots are taken and freed roughly in turn, so the
+    // next free one is usually there, not after every live one.
+    const count = this.ids.length;
     let slot: i32 = -1;
-    for (let i = 0; i < this.ids.length && slot < 0; i++) if (this.ids[i] == 0) slot = i;
+    for (let i = 0; i < count && slot < 0; i++) {
+      const candidate = (this.slotHint + i) % count;
+      if (this.ids[candidate] == 0) slot = candidate;
+    }
+    this.slotHint = (slot + 1) % count;
     this.ids[slot] = id;
     let position = this.orderCount;
     while (position > 0 && this.ids[this.order[position - 1]] > id) {
