@@ -49,9 +49,10 @@ import { ACCESS_SUBSCRIBE, ACCESS_WRITE, Security } from "../hal/security";
 import { MessagePool, MESSAGE_CHUNK_SIZE } from "./messages";
 import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
-import { Durable, DELIVERY_REFUSED } from "./durable";
+import { Durable } from "./durable";
+import { Flows } from "./flows";
 import { Store } from "../store/store";
-import { EXPIRY_NEVER, INFLIGHT_FREE, INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
+import { EXPIRY_NEVER, INFLIGHT_FREE, Sessions } from "./sessions";
 import {
   CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_RESERVE, Connections,
 } from "./connections";
@@ -87,6 +88,7 @@ export class Broker {
   private readonly router: Router;
   private readonly sys: SysReport;
   private readonly aliases: TopicAliases;
+  private readonly flows: Flows;
 
   /** `store`: where persistent state is kept (the flash store), or null to keep everything in RAM. */
   constructor(limits: Limits, security: Security, store: Store | null) {
@@ -126,7 +128,9 @@ export class Broker {
     this.packet = new PacketRepr(limits);
     this.scratch = new Uint8Array(limits.packetSizeMax);
     this.reasonCodes = new Uint8Array(limits.topicFilterCountMax);
-    this.responses = new Responses(connections, counters);
+    const responses = new Responses(connections, counters);
+    this.responses = responses;
+    this.flows = new Flows(sessions, connections, pool, responses, durable);
   }
 
   // ---- the host's calls ---------------------------------------------------------------------
@@ -276,10 +280,10 @@ export class Broker {
     switch (type) {
       case CONNECT: this.responses.sendDisconnect(slot, 0x82); break; // MQTT-3.1.0-2: a second CONNECT
       case PUBLISH: this.onPublish(slot, nowMs); break;
-      case PUBACK: this.onPuback(slot); break;
-      case PUBREC: this.onPubrec(slot); break;
-      case PUBREL: this.onPubrel(slot); break;
-      case PUBCOMP: this.onPubcomp(slot); break;
+      case PUBACK: this.flows.puback(slot, this.packet.ack); break;
+      case PUBREC: this.flows.pubrec(slot, this.packet.ack); break;
+      case PUBREL: this.flows.pubrel(slot, this.packet.ack); break;
+      case PUBCOMP: this.flows.pubcomp(slot, this.packet.ack); break;
       case SUBSCRIBE: this.onSubscribe(slot, nowMs); break;
       case UNSUBSCRIBE: this.onUnsubscribe(slot); break;
       case PINGREQ: this.responses.sendEmpty(slot, PINGRESP); break;
@@ -392,7 +396,7 @@ export class Broker {
     if (!this.security.authorize(this.sessions.clientIdOf(session), ACCESS_WRITE, publish.topic)) {
       // Refused by the ACL: not routed; acknowledged with 0x87 in 5.0, silently in 3.x (as Mosquitto).
       this.counters[COUNTER_DENIED]++;
-      if (qos == 2 && this.sessions.incomingFind(session, publish.packetId) < 0) this.receipt(session, publish.packetId, -1);
+      if (qos == 2 && this.sessions.incomingFind(session, publish.packetId) < 0) this.flows.receipt(session, publish.packetId, -1);
       if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, 0x87);
       return;
     }
@@ -415,52 +419,9 @@ export class Broker {
     if (qos == 2) this.durable.receiptBegin(session, publish.packetId, message);
     const deliveries = this.router.route(message, session, publish.topic, nowMs, false);
     if (publish.retain) this.retained.update(this.pool, message, publish.topic, this.scratch);
-    if (qos == 2) this.receipt(session, publish.packetId, message);
+    if (qos == 2) this.flows.receipt(session, publish.packetId, message);
     this.pool.release(message);
     if (qos > 0) this.responses.sendAck(slot, qos == 1 ? PUBACK : PUBREC, publish.packetId, v5 && deliveries == 0 ? 0x10 : 0);
-  }
-
-  private onPuback(slot: i32): void {
-    const session = this.connections.session[slot];
-    const index = this.sessions.inflightFind(session, this.packet.ack.packetId);
-    if (index < 0 || this.sessions.inflightState[index] != INFLIGHT_PUBLISHED || this.sessions.inflightQos[index] != 1) return;
-    this.inflightDone(session, index);
-    this.connections.markWritable(slot);
-  }
-
-  private onPubrec(slot: i32): void {
-    const sessions = this.sessions;
-    const session = this.connections.session[slot];
-    const packetId = this.packet.ack.packetId;
-    const index = sessions.inflightFind(session, packetId);
-    if (index < 0 || sessions.inflightQos[index] != 2) return this.responses.sendAck(slot, PUBREL, packetId, 0x92);
-    if (sessions.inflightState[index] == INFLIGHT_PUBLISHED) {
-      this.durable.deliveryReleased(sessions.inflightRecord[index], packetId, sessions.inflightMessage[index]);
-      this.pool.release(sessions.inflightMessage[index]);
-      sessions.inflightMessage[index] = -1;
-      sessions.inflightState[index] = INFLIGHT_RELEASED;
-    }
-    if (this.packet.ack.reasonCode >= 0x80) return this.inflightDone(session, index); // refused: the flow ends (MQTT 5 §4.3.3)
-    this.responses.sendAck(slot, PUBREL, packetId, 0);
-  }
-
-  private onPubrel(slot: i32): void {
-    const session = this.connections.session[slot];
-    const packetId = this.packet.ack.packetId;
-    const index = this.sessions.incomingFind(session, packetId);
-    if (index >= 0) {
-      this.durable.incomingForget(index);
-      this.sessions.incomingRemove(session, index);
-    }
-    this.responses.sendAck(slot, PUBCOMP, packetId, index >= 0 ? 0 : 0x92);
-  }
-
-  private onPubcomp(slot: i32): void {
-    const session = this.connections.session[slot];
-    const index = this.sessions.inflightFind(session, this.packet.ack.packetId);
-    if (index < 0 || this.sessions.inflightState[index] != INFLIGHT_RELEASED) return;
-    this.inflightDone(session, index);
-    this.connections.markWritable(slot);
   }
 
   private onSubscribe(slot: i32, nowMs: i32): void {
@@ -536,13 +497,6 @@ export class Broker {
 
   // ---- routing and delivery -------------------------------------------------------------------
 
-  /** Remembers QoS 2 `packetId` of `session` until PUBREL, on the store too for a persistent session. */
-  private receipt(session: i32, packetId: i32, message: i32): void {
-    const index = this.sessions.incomingAdd(session, packetId); // room was checked before routing
-    if (message < 0) this.durable.receiptBegin(session, packetId, -1);
-    this.durable.receiptEnd(index);
-  }
-
   private willPending(session: i32, will: i32, dueMs: i32): void {
     this.sessions.willMessage[session] = will;
     this.sessions.willDueMs[session] = dueMs;
@@ -554,20 +508,7 @@ export class Broker {
     this.pool.release(will);
   }
 
-
-  // ---- sessions and messages --------------------------------------------------------------------
-
-  private inflightDone(session: i32, index: i32): void {
-    const sessions = this.sessions;
-    const message = sessions.inflightMessage[index];
-    const published = sessions.inflightState[index] == INFLIGHT_PUBLISHED && message >= 0;
-    this.durable.deliveryDone(sessions.inflightRecord[index], published ? message : -1);
-    sessions.inflightRecord[index] = -1;
-    if (published) this.pool.release(message);
-    sessions.inflightState[index] = INFLIGHT_FREE;
-    sessions.inflightMessage[index] = -1;
-    sessions.inflightCount[session]--;
-  }
+  // ---- sessions ---------------------------------------------------------------------------------
 
   /** Ends `session`: its queue, in-flight messages and subscriptions go (MQTT-3.1.2-4). */
   private sessionEnd(session: i32, nowMs: i32): void {
@@ -586,7 +527,7 @@ export class Broker {
     }
     const base = session * sessions.inflightCapacity;
     for (let i = base; i < base + sessions.inflightCapacity; i++) {
-      if (sessions.inflightState[i] != INFLIGHT_FREE) this.inflightDone(session, i);
+      if (sessions.inflightState[i] != INFLIGHT_FREE) this.flows.inflightDone(session, i);
     }
     this.topics.removeSession(session);
     sessions.free(session);
