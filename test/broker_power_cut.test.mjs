@@ -11,6 +11,8 @@
 // their flows as the spec says (resend with DUP, PUBREL again). The power is cut after every
 // programmed byte of the workload in turn. The broker is a test build with 4 MB of memory
 // (build/test/broker.wasm), so thousands of boots stay cheap.
+// A second workload changes a session's expiry (its record is rewritten) and ends another with
+// a clean start, cut at every byte too: the restore must place every record it finds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -293,4 +295,45 @@ test("power cut at every byte of a QoS 1/2 workload: nothing acknowledged is los
     duplicatesResent += result.state.dups;
   }
   console.log(`  ${total} cut points (every programmed byte); ${duplicatesResent} deliveries resent with DUP after restarts`);
+});
+
+test("session records follow expiry changes and session ends, through a cut at every byte", () => {
+  /** Connects `clientId` (5.0) with `expiry` and `clean`; returns the CONNACK's session present flag, or null when none left. */
+  const session = (device, clientId, expiry, clean, then = []) => {
+    const client = new Client(clientId, 5);
+    client.attach(device);
+    client.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId, clean, keepalive: 0, properties: { sessionExpiryInterval: expiry } });
+    for (const packet of then) client.send(packet);
+    const connack = client.take().find((packet) => packet.cmd === "connack");
+    client.send({ cmd: "disconnect", reasonCode: 0 });
+    device.core.closed(client.slot, 0);
+    return connack ? connack.sessionPresent : null;
+  };
+  const workload = (device) => {
+    session(device, "a", 100, true, [{ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "x/#", qos: 1 }] }]);
+    session(device, "a", 200, false); // a new expiry: a new session record replaces the old
+    session(device, "b", 100, true);
+    session(device, "b", 0, true); // clean start: b's session ends, and its records go
+  };
+  const run = (budget) => {
+    const image = new Uint8Array(GEOMETRY.sectorSize * GEOMETRY.sectorCount).fill(0xff);
+    const device = new Device(image, budget);
+    device.clients = new Map();
+    workload(device);
+    const programmed = device.programmed;
+    const restarted = new Device(image, Infinity);
+    restarted.clients = new Map();
+    return { programmed, restarted, dropped: restarted.core.counter(13), records: restarted.core.storeCount() };
+  };
+  const full = run(Infinity);
+  assert.equal(full.dropped, 0);
+  assert.equal(full.records, 2, "a's session and subscription, nothing of b");
+  assert.equal(session(full.restarted, "a", 200, false), true, "a restored");
+  assert.equal(session(full.restarted, "b", 100, false), false, "b ended before the restart");
+  for (let budget = 0; budget < full.programmed; budget++) {
+    const { restarted, dropped, records } = run(budget);
+    assert.equal(dropped, 0, `cut after byte ${budget}: records left that the restore could not place`);
+    assert.ok(records <= 3, `cut after byte ${budget}: ${records} records (at most a's session and subscription, and b's session)`);
+    session(restarted, "a", 200, false); // the restored broker takes the client without trouble
+  }
 });

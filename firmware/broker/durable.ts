@@ -408,8 +408,13 @@ export class Durable {
     reader.bytes(this.topic, reader.remaining());
     const sessions = this.sessions;
     if (reader.error != 0 || session >= sessions.count || this.topic.length > sessions.clientIdSizeMax) return this.drop(record);
-    if (sessions.record[session] >= 0) this.failed(this.store.remove(sessions.record[session])); // superseded
-    else if (!sessions.claim(session, this.topic)) return this.drop(record);
+    if (sessions.record[session] >= 0) {
+      // A later record for the same slot supersedes the earlier (an expiry change cut before
+      // the old record's removal); nothing hangs on the slot yet, the children come next.
+      this.failed(this.store.remove(sessions.record[session]));
+      sessions.free(session);
+    }
+    if (!sessions.claim(session, this.topic)) return this.drop(record);
     sessions.record[session] = record;
     sessions.expirySeconds[session] = expiry;
     sessions.disconnectedAtMs[session] = nowMs;
