@@ -8,7 +8,7 @@ HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
 
-.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-client bench-codec budget vectors clean
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-client bench-codec bench-store budget vectors clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -89,6 +89,9 @@ bench-client: build ## Client benchmark: wrenmq vs MQTT.js vs mosquitto_pub/_sub
 
 bench-codec: harness build ## Codec packets/s: WASM, JS and mqtt-packet side by side
 	node tools/bench/codec.mjs
+
+bench-store: build harness ## Flash store: write amplification, core and gateway QoS 1 with the store on vs off (BENCH_QUICK=1: a smoke run)
+	node tools/bench/store.mjs
 
 budget: build ## Sizes of both builds and memory per board profile
 	node tools/budget.mjs
