@@ -7,11 +7,12 @@
 // Durability, two ways:
 // - `sync: "each"` (the client's default): every program and erase is fdatasync'ed before it
 //   returns, so the store's "durable on return" holds literally.
-// - `sync: "barrier"` (the gateway): programs go to the file at once but are synced together by
-//   `sync()`, which the host calls before it sends anything on a socket — so nothing that
-//   acknowledges a message leaves before the writes that made it durable (group commit). An
-//   erase, the one write that destroys data, first syncs everything before it, so a power cut
-//   can lose only writes no acknowledgement has depended on, never the copies compaction made.
+// - `sync: "barrier"` (the gateway): programs change the image and are written to the file
+//   together by `sync()` (one write per touched sector, one fdatasync), which the host calls
+//   before it sends anything on a socket — so nothing that acknowledges a message leaves before
+//   the writes that made it durable (group commit). An erase, the one write that destroys data,
+//   first syncs everything before it, so a power cut (or kill -9) can lose only writes no
+//   acknowledgement has depended on, never the copies compaction made.
 import { closeSync, existsSync, fdatasyncSync, openSync, readSync, writeSync, ftruncateSync, fstatSync } from "node:fs";
 
 const ERR_FLASH_RANGE = -80;
@@ -24,7 +25,10 @@ export class FileFlash {
     Object.assign(this, { path, sectorSize, sectorCount, writeSize });
     this.syncEach = sync === "each";
     this.size = sectorSize * sectorCount;
-    this.dirty = false;
+    /** Per sector: the byte range the image changed in since the last sync ([low, high), low = size when clean). */
+    this.dirtyLow = new Array(sectorCount).fill(this.size);
+    this.dirtyHigh = new Array(sectorCount).fill(0);
+    this.dirtySectors = [];
     /** Counters for benchmarks: bytes programmed, erases, fdatasync calls. */
     this.stats = { programmed: 0, erases: 0, syncs: 0 };
     const fresh = !existsSync(path);
@@ -54,9 +58,8 @@ export class FileFlash {
       this.sync(); // what compaction copied must be durable before the originals go
       const start = sector * this.sectorSize;
       this.image.fill(0xff, start, start + this.sectorSize);
-      writeSync(this.fd, this.image, start, this.sectorSize, start);
       this.stats.erases++;
-      this.written();
+      this.written(start, this.sectorSize);
       return 0;
     } catch {
       return ERR_FLASH_IO;
@@ -72,9 +75,8 @@ export class FileFlash {
     }
     for (let i = 0; i < length; i++) image[address + i] &= bytes[i];
     try {
-      writeSync(this.fd, image, address, length, address);
       this.stats.programmed += length;
-      this.written();
+      this.written(address, length);
       return 0;
     } catch {
       return ERR_FLASH_IO;
@@ -87,16 +89,31 @@ export class FileFlash {
     return 0;
   }
 
-  /** Makes every write so far durable (a no-op when nothing is pending). */
-  sync() {
-    if (!this.dirty) return;
-    fdatasyncSync(this.fd);
-    this.stats.syncs++;
-    this.dirty = false;
+  /** Whether writes are waiting for `sync`. */
+  get dirty() {
+    return this.dirtySectors.length > 0;
   }
 
-  written() {
-    this.dirty = true;
+  /** Writes what changed to the file and makes it durable (a no-op when nothing is pending). */
+  sync() {
+    if (!this.dirty) return;
+    for (const sector of this.dirtySectors) {
+      const low = this.dirtyLow[sector];
+      writeSync(this.fd, this.image, low, this.dirtyHigh[sector] - low, low);
+      this.dirtyLow[sector] = this.size;
+      this.dirtyHigh[sector] = 0;
+    }
+    this.dirtySectors.length = 0;
+    fdatasyncSync(this.fd);
+    this.stats.syncs++;
+  }
+
+  /** Notes that image bytes [address, address + length) changed; "each" writes them out now. */
+  written(address, length) {
+    const sector = Math.floor(address / this.sectorSize);
+    if (this.dirtyHigh[sector] === 0) this.dirtySectors.push(sector);
+    this.dirtyLow[sector] = Math.min(this.dirtyLow[sector], address);
+    this.dirtyHigh[sector] = Math.max(this.dirtyHigh[sector], address + length);
     if (this.syncEach) this.sync();
   }
 

@@ -204,7 +204,16 @@ export class BrokerHost {
   flush() {
     this.flushQueued = false;
     // Ack after durable: what the core wrote to flash for these bytes is synced before any leave.
-    this.flash?.sync();
+    // A turn with nothing to send leaves its writes (tombstones, mostly) to the next sync: until
+    // then no acknowledgement depends on them, and losing them only repeats a delivery.
+    if (this.flash) {
+      for (const link of this.links.values()) {
+        if (link.out.length > 0) {
+          this.flash.sync();
+          break;
+        }
+      }
+    }
     for (const link of this.links.values()) {
       if (link.out.length > 0) {
         link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
