@@ -6,6 +6,7 @@
 // overhead (JsVars) is not measured here and comes on top.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { gzipSync } from "node:zlib";
+import { NO_FLASH, sectorSizeFor } from "./client/flash_file.mjs";
 
 const root = new URL("../", import.meta.url);
 const size = (path) => statSync(new URL(path, root)).size;
@@ -55,8 +56,7 @@ const LIMIT_IDS = (await import("./gateway/host.mjs")).LIMIT_IDS;
 function measureBroker(limits) {
   const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq-broker.wasm", root)));
   // The security and flash imports are never called while only sizing the tables.
-  const env = { abort: () => { throw new Error("abort"); }, authenticate: () => 0, authorize: () => 1,
-    flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
+  const env = { abort: () => { throw new Error("abort"); }, authenticate: () => 0, authorize: () => 1, ...NO_FLASH };
   const instance = new WebAssembly.Instance(module, { env });
   const { limitSet, init, heapTop } = instance.exports;
   for (const [name, value] of Object.entries(limits)) limitSet(LIMIT_IDS[name], Number(value));
@@ -82,7 +82,7 @@ for (const file of boards) {
   const defaults = { outgoingCountMax: 32, storeBytesMax: 16384, clientSubscriptionCountMax: 8, topicAliasCountMax: 10, filterSizeMax: 128, inflightCountMax: 20, incomingCountMax: 20 };
   const chosen = { ...defaults, ...limits };
   const module = new WebAssembly.Module(readFileSync(new URL("build/wasm/wrenmq-client.wasm", root)));
-  const api = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error("abort"); }, flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 } }).exports;
+  const api = new WebAssembly.Instance(module, { env: { abort: () => { throw new Error("abort"); }, ...NO_FLASH } }).exports;
   for (const [name, value] of Object.entries(chosen)) api.limitSet(CLIENT_LIMIT_IDS[name], Number(value));
   const before = api.heapTop.value;
   if (api.init() !== 0) throw new Error(`client init refused ${board.name}'s limits`);
@@ -105,8 +105,7 @@ for (const file of boards) {
     continue;
   }
   const capacity = flash.sectorSize * flash.sectorCount;
-  let sector = flash.sectorSize;
-  while (sector < board.limits.packetSizeMax + 64) sector *= 2;
+  const sector = sectorSizeFor(flash.sectorSize, board.limits.packetSizeMax);
   const onDevice = typeof flash.base === "number";
   const count = onDevice ? Math.floor(capacity / sector) : Math.max(Math.ceil(capacity / sector), 8);
   const store = onDevice && count < 3 ? "none: fewer than 3 sectors fit (see the profile's note)" : `${count} x ${kb(sector)}`;

@@ -445,11 +445,7 @@ export class Broker {
         if (table < 0) {
           code = v5 ? 0x97 : 0x80;
         } else {
-          topics.qos[table] = entry.qos;
-          topics.noLocal[table] = entry.noLocal ? 1 : 0;
-          topics.retainAsPublished[table] = entry.retainAsPublished ? 1 : 0;
-          topics.retainHandling[table] = entry.retainHandling;
-          topics.subscriptionId[table] = subscriptionId;
+          topics.optionsSet(table, entry.qos, entry.noLocal ? 1 : 0, entry.retainAsPublished ? 1 : 0, entry.retainHandling, subscriptionId);
           this.durable.subscriptionSave(table);
           // MQTT 5 §3.3.1.3: 0 sends retained messages, 1 only for a new subscription, 2 never.
           const handling = entry.retainHandling;

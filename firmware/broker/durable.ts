@@ -489,11 +489,7 @@ export class Durable {
     const slot = topics.subscribe(session, this.topic);
     if (slot < 0) return this.drop(record);
     if (topics.existed) this.subscriptionForget(slot, -1); // superseded by this later copy
-    topics.qos[slot] = qos;
-    topics.noLocal[slot] = noLocal;
-    topics.retainAsPublished[slot] = retainAsPublished;
-    topics.retainHandling[slot] = retainHandling;
-    topics.subscriptionId[slot] = subscriptionId;
+    topics.optionsSet(slot, qos, noLocal, retainAsPublished, retainHandling, subscriptionId);
     topics.record[slot] = record;
     return true;
   }

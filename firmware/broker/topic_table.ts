@@ -132,6 +132,15 @@ export class TopicTable {
     return -1;
   }
 
+  /** Sets the subscription options (MQTT 5 §3.8.3.1) and Subscription Identifier of `slot`. */
+  optionsSet(slot: i32, qos: i32, noLocal: i32, retainAsPublished: i32, retainHandling: i32, subscriptionId: i32): void {
+    this.qos[slot] = qos;
+    this.noLocal[slot] = noLocal;
+    this.retainAsPublished[slot] = retainAsPublished;
+    this.retainHandling[slot] = retainHandling;
+    this.subscriptionId[slot] = subscriptionId;
+  }
+
   /** Frees `slot` by moving the last slot in use into its place. */
   free(slot: i32): void {
     this.session[slot] = -1;

@@ -53,6 +53,7 @@ import mqttPacket from "mqtt-packet";
 import { BrokerProcess, MOSQUITTO, cpuMsOf, freePort, mosquittoConf } from "./brokers.mjs";
 import { Framer, PAYLOAD_SIZE, PUBACK, PUBLISH, acks, payloadOffset, publishPacketId, publishStream } from "./wire.mjs";
 import { formatNumber, formatRate, formatRatio, median, progress, table } from "./report.mjs";
+import { NO_FLASH, fileFlashGeometry } from "../client/flash_file.mjs";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const SELF = fileURLToPath(import.meta.url);
@@ -81,17 +82,9 @@ function gatewayLimits() {
   return { ...BOARD.limits, sysIntervalSeconds: 0 };
 }
 
-/**
- * The flash geometry tools/gateway/main.mjs (flashOptions) derives from the board for --flash:
- * sectors doubled until one holds the largest packet, as many as keep the board's capacity
- * (8 at least). Kept in step with main.mjs by hand.
- */
+/** The flash geometry tools/gateway/main.mjs derives from the board for --flash (the same function). */
 function gatewayFlash(path) {
-  const geometry = BOARD.flash ?? {};
-  const capacity = (geometry.sectorSize ?? 4096) * (geometry.sectorCount ?? 256);
-  let sectorSize = geometry.sectorSize ?? 4096;
-  while (sectorSize < (BOARD.limits.packetSizeMax ?? 4096) + 64) sectorSize *= 2;
-  return { path, sectorSize, sectorCount: Math.max(Math.ceil(capacity / sectorSize), 8), writeSize: geometry.writeSize ?? 4 };
+  return { path, ...fileFlashGeometry(BOARD, BOARD.limits.packetSizeMax ?? 4096) };
 }
 
 // ==== the benchmark ===============================================================================
@@ -178,7 +171,6 @@ const CORE_WINDOW = 50;
 const COUNTER = { dropQueueFull: 6, dropPoolFull: 7, storeFull: 11, storeFailed: 12 };
 const KIND_NAMES = { 3: "session", 4: "subscription", 5: "message", 6: "delivery" };
 const CLASSES = ["message", "delivery", "update", "tombstone", "copy", "header", "session", "subscription", "other"];
-const NO_FLASH = { flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
 let coreModule = null;
 const streams = new Map();

@@ -3,7 +3,7 @@
 // Both give the ClientApi calls of firmware/platform/client_api.ts and three byte windows,
 // `rx`, `tx` and `stage`, so hosts and tests run unchanged on either.
 import { readFileSync } from "node:fs";
-import { FileFlash } from "./flash_file.mjs";
+import { FileFlash, NO_FLASH } from "./flash_file.mjs";
 
 const root = new URL("../../", import.meta.url);
 export const CLIENT_WASM = new URL("build/wasm/wrenmq-client.wasm", root);
@@ -41,8 +41,6 @@ export const HOST_CLIENT_LIMITS = {
   incomingCountMax: 100, topicAliasCountMax: 16, outgoingCountMax: 1000, storeBytesMax: 4 << 20, clientSubscriptionCountMax: 64,
 };
 
-/** The flash imports when the client keeps its store in RAM: never called. */
-const NO_FLASH = { flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
 
 /**
  * Returns { api, rx, tx, stage, heapTop, build, flash } with `limits` set and `init` done.

@@ -19,6 +19,27 @@ const ERR_FLASH_RANGE = -80;
 const ERR_FLASH_BITS = -81;
 const ERR_FLASH_IO = -83;
 
+/** The flash imports of a WASM build that keeps its store in RAM: never called (ERR_FLASH_IO if they were). */
+export const NO_FLASH = { flashErase: () => ERR_FLASH_IO, flashProgram: () => ERR_FLASH_IO, flashRead: () => ERR_FLASH_IO };
+
+/** `sectorSize`, doubled until a sector holds a record of the largest packet (a record never spans sectors). */
+export function sectorSizeFor(sectorSize, packetSizeMax) {
+  let size = sectorSize;
+  while (size < packetSizeMax + 64) size *= 2;
+  return size;
+}
+
+/**
+ * A file flash's geometry from a board profile (`flash`: sectorSize, sectorCount, writeSize) and
+ * the largest packet: sectors grown to hold it, as many as keep the board's capacity, 8 at least.
+ */
+export function fileFlashGeometry(board, packetSizeMax) {
+  const geometry = board.flash ?? {};
+  const capacity = (geometry.sectorSize ?? 4096) * (geometry.sectorCount ?? 256);
+  const sectorSize = sectorSizeFor(geometry.sectorSize ?? 4096, packetSizeMax);
+  return { sectorSize, sectorCount: Math.max(Math.ceil(capacity / sectorSize), 8), writeSize: geometry.writeSize ?? 4 };
+}
+
 export class FileFlash {
   constructor(path, { sectorSize = 4096, sectorCount = 64, writeSize = 4, sync = "each" } = {}) {
     if (sync !== "each" && sync !== "barrier") throw new TypeError(`FileFlash: sync must be "each" or "barrier", not ${sync}`);

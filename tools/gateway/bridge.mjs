@@ -27,6 +27,7 @@ import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { ClientHost } from "../client/host.mjs";
 import { HOST_CLIENT_LIMITS } from "../client/core.mjs";
+import { sectorSizeFor } from "../client/flash_file.mjs";
 
 const STATUS_INTERVAL_MS = 1000;
 const POLICY_BY_NAME = { "keep-all": "keepAll", latest: "latest", "drop-oldest": "dropOldest" };
@@ -260,7 +261,6 @@ export class Bridge extends EventEmitter {
  * sectors), and twice the queue's byte limit plus the log's two spare sectors.
  */
 function bridgeFlash(path, packetSizeMax, queueBytesMax) {
-  let sectorSize = 4096;
-  while (sectorSize < packetSizeMax + 64) sectorSize *= 2;
+  const sectorSize = sectorSizeFor(4096, packetSizeMax);
   return { path, sectorSize, sectorCount: Math.max(8, Math.ceil((2 * queueBytesMax) / sectorSize) + 2), writeSize: 4 };
 }

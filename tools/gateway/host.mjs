@@ -20,7 +20,7 @@ import { performance } from "node:perf_hooks";
 import { WebSocketServer } from "ws";
 import { verifyPassword } from "./passwords.mjs";
 import { aclCheck } from "./acl.mjs";
-import { FileFlash } from "../client/flash_file.mjs";
+import { FileFlash, NO_FLASH } from "../client/flash_file.mjs";
 
 export const LIMIT_IDS = {
   packetSizeMax: 1, propertyCountMax: 2, topicFilterCountMax: 3, connectionCountMax: 4, sessionCountMax: 5,
@@ -29,7 +29,6 @@ export const LIMIT_IDS = {
   keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18, topicAliasCountMax: 19,
   outgoingCountMax: 20, storeBytesMax: 21, clientSubscriptionCountMax: 22, storeRecordCountMax: 23,
 };
-const NO_FLASH = { flashErase: () => -83, flashProgram: () => -83, flashRead: () => -83 };
 const INIT_FLASH_ERRORS = { [-100]: "the flash file cannot be read", [-101]: "a flash sector cannot hold the largest packet (raise sectorSize)" };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
   "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied", "storeFull", "storeFailed",
@@ -203,19 +202,17 @@ export class BrokerHost {
 
   flush() {
     this.flushQueued = false;
-    // Ack after durable: what the core wrote to flash for these bytes is synced before any leave.
-    // A turn with nothing to send leaves its writes (tombstones, mostly) to the next sync: until
-    // then no acknowledgement depends on them, and losing them only repeats a delivery.
-    if (this.flash) {
-      for (const link of this.links.values()) {
-        if (link.out.length > 0) {
-          this.flash.sync();
-          break;
-        }
-      }
-    }
+    // Ack after durable: what the core wrote to flash for these bytes is synced before the first
+    // of them leaves. A turn with nothing to send leaves its writes (tombstones, mostly) to the
+    // next sync: until then no acknowledgement depends on them, and losing them only repeats a
+    // delivery.
+    let synced = this.flash === null;
     for (const link of this.links.values()) {
       if (link.out.length > 0) {
+        if (!synced) {
+          this.flash.sync();
+          synced = true;
+        }
         link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
         link.out = [];
       }

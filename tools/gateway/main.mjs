@@ -15,6 +15,7 @@ import { parseConfig } from "./config.mjs";
 import { parsePasswordFile } from "./passwords.mjs";
 import { parseAcl } from "./acl.mjs";
 import { Bridge } from "./bridge.mjs";
+import { fileFlashGeometry } from "../client/flash_file.mjs";
 
 function argument(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
@@ -81,13 +82,7 @@ function flashOptions(config, board, limits) {
   const file = argument("flash", null);
   if (file === null && !config.persistence) return null;
   const location = config.persistenceLocation ?? process.cwd();
-  const geometry = board.flash ?? {};
-  const writeSize = geometry.writeSize ?? 4;
-  const capacity = (geometry.sectorSize ?? 4096) * (geometry.sectorCount ?? 256);
-  let sectorSize = geometry.sectorSize ?? 4096;
-  while (sectorSize < (limits.packetSizeMax ?? 4096) + 64) sectorSize *= 2;
-  const sectorCount = Math.max(Math.ceil(capacity / sectorSize), 8);
-  return { path: file ?? path.join(location, config.persistenceFile ?? "wrenmq.flash"), sectorSize, sectorCount, writeSize };
+  return { path: file ?? path.join(location, config.persistenceFile ?? "wrenmq.flash"), ...fileFlashGeometry(board, limits.packetSizeMax ?? 4096) };
 }
 
 const boardPath = argument("board", new URL("../../boards/sim.json", import.meta.url).pathname);
