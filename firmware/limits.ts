@@ -45,6 +45,20 @@ export const RETAINED_COUNT_MAX: i32 = 128;
 export const TOPIC_ALIAS_COUNT_MAX: i32 = 10;
 /** A connection that has not sent CONNECT by then is closed (MQTT-3.1.4 leaves the value to us). */
 export const CONNECT_TIMEOUT_MS: i32 = 10000;
+/**
+ * Connections that have not sent CONNECT yet, beyond `connectionCountMax`. Sizes their share of
+ * the connection table; when it is taken, a new socket pushes out the one waiting longest.
+ */
+export const CONNECTING_COUNT_MAX: i32 = 16;
+/** Largest first packet (the CONNECT, will included) before a connection is accepted. */
+export const CONNECT_SIZE_MAX: i32 = 16384;
+/** Bytes of a user name the broker keeps per session (for the ACL, across restarts). */
+export const USERNAME_SIZE_MAX: i32 = 64;
+/**
+ * How long a QoS 1/2 publisher is held (its input paused) for a connected subscriber whose
+ * queue is full and that makes no progress, before that subscriber's copy is dropped instead.
+ */
+export const QUEUE_WAIT_MS: i32 = 5000;
 
 // ---- client ------------------------------------------------------------------------------
 /** Messages a client holds to send: its in-flight window plus its offline queue. Sizes the outbox. */
@@ -90,6 +104,14 @@ export class Limits {
   retainAvailable: bool = true;
   /** Seconds between $SYS updates (sys_interval); 0 turns them off. */
   sysIntervalSeconds: i32 = 10;
+  /** Offline seconds after which a session that would never expire ends (persistent_client_expiration); 0 = never. */
+  persistentExpirySeconds: i32 = 0;
+  /** Sessions one user name may hold (anonymous clients count as one user); 0 = no cap. */
+  sessionsPerUserMax: i32 = 0;
+  connectingCountMax: i32 = CONNECTING_COUNT_MAX;
+  connectSizeMax: i32 = CONNECT_SIZE_MAX;
+  usernameSizeMax: i32 = USERNAME_SIZE_MAX;
+  queueWaitMs: i32 = QUEUE_WAIT_MS;
 
   /** Sets the limits a host passes in (from a board profile). Returns 0, or limitsCheck's complaint. */
   configure(packetSizeMax: i32, propertyCountMax: i32, topicFilterCountMax: i32): i32 {
@@ -118,6 +140,8 @@ export function brokerLimitsCheck(limits: Limits): i32 {
   if (limits.queueCountMax < 1 || limits.inflightCountMax < 1 || limits.incomingCountMax < 1 || limits.incomingCountMax > 65535) return -6;
   if (limits.messageCountMax < 1 || limits.messageBytesMax < limits.packetSizeMax) return -7; // one largest message must fit
   if (limits.topicAliasCountMax < 0 || limits.topicAliasCountMax > 65535) return -8;
+  if (limits.connectingCountMax < 1 || limits.connectSizeMax < 64) return -10; // used as min(connectSizeMax, packetSizeMax)
+  if (limits.usernameSizeMax < 1 || limits.persistentExpirySeconds < 0 || limits.sessionsPerUserMax < 0 || limits.queueWaitMs < 0) return -11;
   return 0;
 }
 
@@ -156,6 +180,12 @@ export const LIMIT_OUTGOING_COUNT_MAX: i32 = 20;
 export const LIMIT_STORE_BYTES_MAX: i32 = 21;
 export const LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: i32 = 22;
 export const LIMIT_STORE_RECORD_COUNT_MAX: i32 = 23;
+export const LIMIT_PERSISTENT_EXPIRY_SECONDS: i32 = 24;
+export const LIMIT_SESSIONS_PER_USER_MAX: i32 = 25;
+export const LIMIT_CONNECTING_COUNT_MAX: i32 = 26;
+export const LIMIT_CONNECT_SIZE_MAX: i32 = 27;
+export const LIMIT_USERNAME_SIZE_MAX: i32 = 28;
+export const LIMIT_QUEUE_WAIT_MS: i32 = 29;
 
 /** Sets limit `id` to `value`. Returns false for an unknown id. */
 export function limitSet(limits: Limits, id: i32, value: i32): bool {
@@ -183,6 +213,12 @@ export function limitSet(limits: Limits, id: i32, value: i32): bool {
     case LIMIT_STORE_BYTES_MAX: limits.storeBytesMax = value; break;
     case LIMIT_CLIENT_SUBSCRIPTION_COUNT_MAX: limits.clientSubscriptionCountMax = value; break;
     case LIMIT_STORE_RECORD_COUNT_MAX: limits.storeRecordCountMax = value; break;
+    case LIMIT_PERSISTENT_EXPIRY_SECONDS: limits.persistentExpirySeconds = value; break;
+    case LIMIT_SESSIONS_PER_USER_MAX: limits.sessionsPerUserMax = value; break;
+    case LIMIT_CONNECTING_COUNT_MAX: limits.connectingCountMax = value; break;
+    case LIMIT_CONNECT_SIZE_MAX: limits.connectSizeMax = value; break;
+    case LIMIT_USERNAME_SIZE_MAX: limits.usernameSizeMax = value; break;
+    case LIMIT_QUEUE_WAIT_MS: limits.queueWaitMs = value; break;
     default: return false;
   }
   return true;

@@ -286,7 +286,7 @@ describe("wrenmq $SYS", () => {
       await everything.publishAsync("plain/t", "x", { qos: 1 });
       await until(() => seen.get("$SYS/broker/clients/connected") === "2", 4000, "clients/connected 2");
       await until(() => Number(seen.get("$SYS/broker/messages/received")) >= 1, 4000, "messages/received");
-      assert.equal(seen.get("$SYS/broker/tables/connections/size"), String(64 + 4));
+      assert.equal(seen.get("$SYS/broker/tables/connections/size"), String(64 + 16 + 4), "connections, pre-CONNECT room, refusal slots");
       assert.ok(Number(seen.get("$SYS/broker/tables/subscriptions/used")) >= 2);
       assert.match(seen.get("$SYS/broker/uptime"), /^\d+ seconds$/);
       assert.deepEqual(hashSeen.map((m) => m.topic), ["plain/t"], "# matched only the non-$ topic");

@@ -34,8 +34,9 @@ export class TopicAliases {
    * Applies a Topic Alias (MQTT 5 §3.3.2.3.4): a topic with an alias sets it, an empty topic
    * uses it (then `publish.topic` is pointed at the stored topic). Returns 0, or the reason to
    * close the connection with: 0x94 for an alias of 0 or above our maximum, 0x82 for an unknown one.
+   * Applying it again to the same PUBLISH (offered again after input paused) changes nothing.
    */
-  resolve(slot: i32, publish: PublishRepr, nowMs: i32): i32 {
+  resolve(slot: i32, publish: PublishRepr): i32 {
     const connections = this.connections;
     const alias = publish.properties.numberOf(TOPIC_ALIAS, 0);
     if (alias < 1 || alias > connections.aliasCount) return 0x94; // Topic Alias invalid
@@ -43,7 +44,7 @@ export class TopicAliases {
     const pool = this.pool;
     if (publish.topic.length > 0) {
       if (connections.aliasMessage[index] >= 0) pool.release(connections.aliasMessage[index]);
-      connections.aliasMessage[index] = pool.allocate(publish.topic, this.empty, this.empty, 0, false, -1, nowMs);
+      connections.aliasMessage[index] = pool.allocate(publish.topic, this.empty, this.empty, 0, false, false, 0);
       if (connections.aliasMessage[index] < 0) this.counters[COUNTER_DROP_POOL_FULL]++; // the next use of the alias fails
       return 0;
     }
@@ -95,7 +96,7 @@ export class TopicAliases {
     const length = pool.topicLength[message];
     pool.read(message, 0, length, this.aliasTopic, 0);
     this.view.set(this.aliasTopic, 0, length);
-    connections.aliasOutMessage[index] = pool.allocate(this.view, this.empty, this.empty, 0, false, -1, 0);
+    connections.aliasOutMessage[index] = pool.allocate(this.view, this.empty, this.empty, 0, false, false, 0);
     connections.aliasOutNext[slot] = alias; // the next new topic takes the following alias
   }
 

@@ -31,7 +31,28 @@ export const COUNTER_STORE_FULL: i32 = 11;
 export const COUNTER_STORE_FAILED: i32 = 12;
 /** Records found at start-up that the tables could not take (smaller limits than the store was written with). */
 export const COUNTER_RESTORE_DROPPED: i32 = 13;
-export const COUNTER_COUNT: i32 = 14;
+/** Sockets closed before their CONNECT: timed out, or pushed out by newer ones (connectingCountMax). */
+export const COUNTER_CONNECT_ABANDONED: i32 = 14;
+/** QoS 0 deliveries dropped because the subscriber's connection was not taking its output (congested). */
+export const COUNTER_DROP_CONGESTED: i32 = 15;
+export const COUNTER_COUNT: i32 = 16;
 
-/** Event: close the socket of the slot once `output` has nothing more for it. */
+// ---- events -----------------------------------------------------------------------------------
+// The host pulls them with `nextEvent` (the kind, or -1), then reads `eventSlot` and
+// `eventReason` of the event just pulled.
+
+/**
+ * Close the socket of the slot once `output` has nothing more for it, and report it `closed`.
+ * Its reason: the MQTT 5 reason code the server sent (or, to a 3.x client, would have sent) with
+ * the refusal or DISCONNECT, or one of CLOSE_* below.
+ */
 export const EVENT_CLOSE: i32 = 1;
+/** A CONNECT was accepted on the slot (reason 0): its client id and user name can be read now. */
+export const EVENT_CONNECTED: i32 = 2;
+
+/** Close reason: the client sent DISCONNECT; its own reason code is in the low byte. */
+export const CLOSE_BY_CLIENT: i32 = 0x100;
+/** Close reason: no CONNECT within `connectTimeoutMs`. */
+export const CLOSE_CONNECT_TIMEOUT: i32 = 0x200;
+/** Close reason: still without CONNECT when `connectingCountMax` newer sockets wanted the room. */
+export const CLOSE_PUSHED_OUT: i32 = 0x201;

@@ -16,6 +16,7 @@ import { Connections } from "./connections";
 import { COUNTER_DROP_EXPIRED, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_SENT } from "./counters";
 import { TopicAliases } from "./aliases";
 import { Durable } from "./durable";
+import { intervalRemaining } from "../core/time";
 
 export class Deliveries {
   private readonly pool: MessagePool;
@@ -54,8 +55,9 @@ export class Deliveries {
       const record = sessions.queueRecord[index];
       if (qos > 0 && sessions.inflightCount[session] >= window) break;
       let sent = false;
-      const remaining = this.expiryRemaining(message, nowMs);
-      if (remaining == 0) {
+      const expiring = pool.expiryOn[message] != 0;
+      const remaining = expiring ? this.expiryRemaining(message) : 0;
+      if (expiring && remaining == 0) {
         this.counters[COUNTER_DROP_EXPIRED]++;
       } else {
         const alias = this.aliases.outbound(slot, message);
@@ -110,29 +112,31 @@ export class Deliveries {
       }
       const message = sessions.inflightMessage[index];
       const alias = this.aliases.outbound(slot, message);
-      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, -1, alias);
+      const size = this.publishLength(slot, message, sessions.inflightQos[index], 0, 0, alias);
       if (size > capacity - written) break;
       if (alias < 0) this.aliases.outboundSet(slot, -alias, message);
-      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, -1, alias, target, offset + written);
+      written += this.publishEncode(slot, message, sessions.inflightQos[index], true, false, packetId, 0, 0, alias, target, offset + written);
     }
     this.resendFrom[slot] = i < sessions.inflightCapacity ? i : -1;
     return written;
   }
-  /** Seconds of Message Expiry left (≥ 1), -1 when the message has none, 0 when it has expired. */
-  private expiryRemaining(message: i32, nowMs: i32): i32 {
-    const expiry = this.pool.expirySeconds[message];
-    if (expiry < 0) return -1;
-    const elapsed = (((nowMs - this.pool.receivedAtMs[message]) | 0) / 1000) | 0;
-    return elapsed >= expiry ? 0 : expiry - elapsed;
+  /**
+   * Seconds of Message Expiry left (≥ 1; a u32 held in an i32), 0 when it has expired. Only for
+   * a message that has one (`pool.expiryOn`).
+   */
+  private expiryRemaining(message: i32): i32 {
+    const pool = this.pool;
+    const elapsed = pool.clock.elapsedSeconds(pool.receivedAtSeconds[message], pool.receivedAtMs[message]);
+    return intervalRemaining(pool.expirySeconds[message], elapsed);
   }
   private publishPropertiesLength(message: i32, subscriptionId: i32, expiry: i32, alias: i32): i32 {
     let length = this.pool.propertiesLength[message];
     if (alias != 0) length += 3;
-    if (expiry > 0) length += 5;
+    if (expiry != 0) length += 5;
     if (subscriptionId > 0) length += 1 + varintSize(subscriptionId);
     return length;
   }
-  /** `alias`: as `TopicAliases.outbound` answered; > 0 leaves the topic out. */
+  /** `expiry`: the Message Expiry to send, 0 for none. `alias`: as `TopicAliases.outbound` answered; > 0 leaves the topic out. */
   private publishLength(slot: i32, message: i32, qos: i32, subscriptionId: i32, expiry: i32, alias: i32): i32 {
     const pool = this.pool;
     const topicLength = alias > 0 ? 0 : pool.topicLength[message];
@@ -166,7 +170,7 @@ export class Deliveries {
     if (qos > 0) writer.u16(packetId);
     if (v5) {
       writer.varint(properties);
-      if (expiry > 0) {
+      if (expiry != 0) {
         writer.u8(MESSAGE_EXPIRY_INTERVAL);
         writer.u32(expiry);
       }

@@ -6,10 +6,13 @@
  * host's next socket write), so a PUBACK or PUBREC means "on flash".
  *
  * What is kept, and only for persistent sessions (Session Expiry > 0, or 3.x clean session 0):
- *   RECORD_SESSION       slot u16 | expiry i32 | client id
+ *   RECORD_SESSION       slot u16 | expiry u32 | client id length u16 | user name length u16
+ *                        (0xFFFF: anonymous) | client id | user name
+ *                        (RECORD_SESSION_ANONYMOUS, from older stores: slot u16 | expiry u32 |
+ *                        client id — restored as an anonymous session)
  *   RECORD_SUBSCRIPTION  slot u16 | qos u8 | no local u8 | retain as published u8 |
  *                        retain handling u8 | subscription id u32 | filter
- *   RECORD_MESSAGE       key u32 | qos u8 | retain u8 | expiry i32 | topic length u16 |
+ *   RECORD_MESSAGE       key u32 | qos u8 | flags u8 (1 retain, 2 expiry) | expiry u32 | topic length u16 |
  *                        properties length u16 | topic | properties | payload
  *                        state MESSAGE_RETAINED while it is its topic's retained message
  *   RECORD_DELIVERY      slot u16 | qos u8 | retain u8 | subscription id u32 | message key u32
@@ -36,7 +39,7 @@
 import { Reader, Span, Writer } from "../core/bytes";
 import {
   OUTGOING_QUEUED, OUTGOING_RELEASED, OUTGOING_SENT, RECORD_DELIVERY, RECORD_INCOMING, RECORD_MESSAGE, RECORD_SESSION,
-  RECORD_SUBSCRIPTION, STORE_FULL, Store,
+  RECORD_SESSION_ANONYMOUS, RECORD_SUBSCRIPTION, STORE_FULL, Store,
 } from "../store/store";
 import { MessagePool } from "./messages";
 import { INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
@@ -51,6 +54,11 @@ const INCOMING_PENDING: i32 = 0;
 const INCOMING_ROUTED: i32 = 1;
 /** `deliveryAppend` answer: the store is full, drop the delivery. */
 export const DELIVERY_REFUSED: i32 = -2;
+/** A session record's user name length for an anonymous session. */
+const USERNAME_NONE: i32 = 0xffff;
+/** Bits of a message record's flags byte. */
+const MESSAGE_FLAG_RETAIN: i32 = 1;
+const MESSAGE_FLAG_EXPIRY: i32 = 2;
 /** Bytes before a message record's topic. */
 const MESSAGE_HEADER_SIZE: i32 = 14;
 /** Rolled-back publishes one start-up can meet (one per cut; more only after flash errors). */
@@ -113,11 +121,15 @@ export class Durable {
     }
     if (old >= 0 && this.sessionExpiry[session] == expiry) return;
     const clientId = sessions.clientIdOf(session);
+    const username = sessions.usernameOf(session);
     const writer = this.writer;
     writer.reset(this.body, 0);
     writer.u16(session);
     writer.u32(expiry);
+    writer.u16(clientId.length);
+    writer.u16(sessions.hasUsername(session) ? username.length : USERNAME_NONE);
     writer.bytes(clientId);
+    writer.bytes(username);
     const record = this.append(RECORD_SESSION, 0, 0, writer.position);
     if (record < 0) return;
     if (old >= 0) this.failed(this.store.remove(old)); // the newer record wins if a cut comes first
@@ -330,8 +342,10 @@ export class Durable {
     writer.reset(this.body, 0);
     writer.u32(this.keyOf(message));
     writer.u8(pool.qos[message]);
-    writer.u8(pool.retain[message]);
-    writer.u32(pool.expirySeconds[message]);
+    const retainFlag: i32 = pool.retain[message];
+    const expiryFlag: i32 = pool.expiryOn[message];
+    writer.u8(retainFlag | (expiryFlag << 1));
+    writer.u32(pool.expiryOn[message] != 0 ? pool.expirySeconds[message] : -1);
     writer.u16(topicLength);
     writer.u16(propertiesLength);
     pool.read(message, 0, length, this.body, writer.position);
@@ -362,9 +376,9 @@ export class Durable {
   /**
    * Rebuilds the RAM tables from the store (once, after `recover`, before any connection):
    * sessions and messages first, then subscriptions, deliveries and receipts, which name them.
-   * Every restored session is offline from `nowMs`. Returns the records restored.
+   * Every restored session is offline from now. Returns the records restored.
    */
-  restore(nowMs: i32, retained: RetainedTable): i32 {
+  restore(retained: RetainedTable): i32 {
     if (!this.on) return 0;
     const store = this.store;
     let restored: i32 = 0;
@@ -373,10 +387,10 @@ export class Durable {
       const next = store.next(record);
       const kind = store.kind(record);
       let kept = true;
-      if (kind == RECORD_SESSION) kept = this.sessionRestore(record, nowMs);
+      if (kind == RECORD_SESSION || kind == RECORD_SESSION_ANONYMOUS) kept = this.sessionRestore(record, kind);
       else if (kind == RECORD_INCOMING && store.state(record) == INCOMING_PENDING) kept = this.rollback(record);
-      else if (kind == RECORD_MESSAGE) kept = this.messageRestore(record, nowMs, retained);
-      if (kind == RECORD_SESSION || kind == RECORD_MESSAGE) restored += kept ? 1 : 0;
+      else if (kind == RECORD_MESSAGE) kept = this.messageRestore(record, retained);
+      if (kind == RECORD_SESSION || kind == RECORD_SESSION_ANONYMOUS || kind == RECORD_MESSAGE) restored += kept ? 1 : 0;
       record = next;
     }
     record = store.first();
@@ -385,7 +399,7 @@ export class Durable {
       const kind = store.kind(record);
       if (kind == RECORD_SUBSCRIPTION || kind == RECORD_DELIVERY || kind == RECORD_INCOMING) {
         if (this.childRestore(record, kind)) restored++;
-      } else if (kind != RECORD_SESSION && kind != RECORD_MESSAGE) {
+      } else if (kind != RECORD_SESSION && kind != RECORD_SESSION_ANONYMOUS && kind != RECORD_MESSAGE) {
         this.drop(record); // not a broker record (a client's store?): counted, not kept
       }
       record = next;
@@ -401,13 +415,23 @@ export class Durable {
     return restored;
   }
 
-  private sessionRestore(record: i32, nowMs: i32): bool {
+  private sessionRestore(record: i32, kind: i32): bool {
     const reader = this.readBody(record);
     const session = reader.u16();
     const expiry = reader.u32();
-    reader.bytes(this.topic, reader.remaining());
+    let usernameLength = USERNAME_NONE;
+    if (kind == RECORD_SESSION) {
+      const clientIdLength = reader.u16();
+      usernameLength = reader.u16();
+      reader.bytes(this.topic, clientIdLength);
+      reader.bytes(this.payload, usernameLength == USERNAME_NONE ? 0 : usernameLength);
+    } else {
+      reader.bytes(this.topic, reader.remaining());
+      this.payload.set(this.body, 0, 0);
+    }
     const sessions = this.sessions;
-    if (reader.error != 0 || session >= sessions.count || this.topic.length > sessions.clientIdSizeMax) return this.drop(record);
+    if (reader.error != 0 || reader.remaining() != 0 || session >= sessions.count || this.topic.length > sessions.clientIdSizeMax ||
+      this.payload.length > sessions.usernameSizeMax) return this.drop(record);
     if (sessions.record[session] >= 0) {
       // A later record for the same slot supersedes the earlier (an expiry change cut before
       // the old record's removal); nothing hangs on the slot yet, the children come next.
@@ -415,9 +439,10 @@ export class Durable {
       sessions.free(session);
     }
     if (!sessions.claim(session, this.topic)) return this.drop(record);
+    sessions.usernameSet(session, usernameLength != USERNAME_NONE, this.payload);
     sessions.record[session] = record;
     sessions.expirySeconds[session] = expiry;
-    sessions.disconnectedAtMs[session] = nowMs;
+    sessions.offlineFromNow(session);
     this.sessionExpiry[session] = expiry;
     return true;
   }
@@ -435,12 +460,15 @@ export class Durable {
     return false;
   }
 
-  private messageRestore(record: i32, nowMs: i32, retained: RetainedTable): bool {
+  private messageRestore(record: i32, retained: RetainedTable): bool {
     const reader = this.readBody(record);
     const key = reader.u32();
     const qos = reader.u8();
-    const retain = reader.u8() != 0;
+    const flags = reader.u8();
+    const retain = (flags & MESSAGE_FLAG_RETAIN) != 0;
     const expiry = reader.u32();
+    // Records written before the flag stood for "none" with an expiry of -1.
+    const expiryOn = (flags & MESSAGE_FLAG_EXPIRY) != 0 || expiry != -1;
     const topicLength = reader.u16();
     const propertiesLength = reader.u16();
     reader.bytes(this.topic, topicLength);
@@ -454,7 +482,7 @@ export class Durable {
     }
     if (reader.error != 0) return this.drop(record);
     // Message Expiry starts again at start-up: the core has no wall clock (MQTT-3.3.2-5 counts from receipt).
-    const message = this.pool.allocate(this.topic, this.properties, this.payload, qos, retain, expiry, nowMs);
+    const message = this.pool.allocate(this.topic, this.properties, this.payload, qos, retain, expiryOn, expiry);
     if (message < 0) return this.drop(record);
     const pool = this.pool;
     pool.record[message] = record;

@@ -23,10 +23,11 @@ export class Ingest {
   }
 
   /**
-   * Stores a message; `properties` may be null (none). Returns its pool slot with one
-   * reference, or -1 when the pool is full.
+   * Stores a message; `properties` may be null (none), and its Message Expiry Interval, when it
+   * has one, is read from them. Returns its pool slot with one reference, or -1 when the pool is
+   * full.
    */
-  store(topic: Span, properties: PropertiesRepr | null, payload: Span, qos: i32, retain: bool, expirySeconds: i32, nowMs: i32): i32 {
+  store(topic: Span, properties: PropertiesRepr | null, payload: Span, qos: i32, retain: bool): i32 {
     const forward = this.forward;
     forward.clear();
     if (properties != null) {
@@ -43,6 +44,8 @@ export class Ingest {
     writer.reset(this.scratch, 0);
     propertiesBodyEncode(forward, writer);
     this.span.set(this.scratch, 0, writer.position);
-    return this.pool.allocate(topic, this.span, payload, qos, retain, expirySeconds, nowMs);
+    const expiryOn = properties != null && properties.has(MESSAGE_EXPIRY_INTERVAL);
+    const expiry = properties != null ? properties.numberOf(MESSAGE_EXPIRY_INTERVAL, 0) : 0;
+    return this.pool.allocate(topic, this.span, payload, qos, retain, expiryOn, expiry);
   }
 }

@@ -14,6 +14,7 @@
  */
 import { Span } from "../core/bytes";
 import { Chunks } from "../core/chunks";
+import { Clock } from "../core/time";
 
 /** Bytes per chunk: small enough that a short sensor reading wastes little, large enough that chains stay short. */
 export const MESSAGE_CHUNK_SIZE: i32 = 128;
@@ -30,9 +31,15 @@ export class MessagePool {
   /** QoS as published, and the retain flag, per message. */
   readonly qos: Uint8Array;
   readonly retain: Uint8Array;
-  /** MQTT 5 Message Expiry Interval in seconds, or -1 for none; and when it started, in ms. */
+  /**
+   * Whether the message has an MQTT 5 Message Expiry Interval, the interval (seconds, a u32 held
+   * in an i32), and the moment it started (`Clock` seconds and ms).
+   */
+  readonly expiryOn: Uint8Array;
   readonly expirySeconds: Int32Array;
+  readonly receivedAtSeconds: Int32Array;
   readonly receivedAtMs: Int32Array;
+  readonly clock: Clock;
   /**
    * With the flash store on (durable.ts): the message's store record or -1, the key its
    * deliveries' records name it by (0 = none yet), and the durable references to it (delivery
@@ -48,7 +55,8 @@ export class MessagePool {
   slotsUsedPeak: i32 = 0;
   chunksUsedPeak: i32 = 0;
 
-  constructor(messageCountMax: i32, chunkCount: i32) {
+  constructor(messageCountMax: i32, chunkCount: i32, clock: Clock) {
+    this.clock = clock;
     this.chunks = new Chunks(chunkCount, MESSAGE_CHUNK_SIZE);
     this.references = new Int32Array(messageCountMax);
     this.firstChunk = new Int32Array(messageCountMax);
@@ -57,7 +65,9 @@ export class MessagePool {
     this.payloadLength = new Int32Array(messageCountMax);
     this.qos = new Uint8Array(messageCountMax);
     this.retain = new Uint8Array(messageCountMax);
+    this.expiryOn = new Uint8Array(messageCountMax);
     this.expirySeconds = new Int32Array(messageCountMax);
+    this.receivedAtSeconds = new Int32Array(messageCountMax);
     this.receivedAtMs = new Int32Array(messageCountMax);
     this.record = new Int32Array(messageCountMax);
     this.key = new Int32Array(messageCountMax);
@@ -80,10 +90,11 @@ export class MessagePool {
   }
 
   /**
-   * Stores a message with one reference. Returns its slot, or -1 when the pool cannot hold it
-   * (no free slot, or fewer free chunks than its bytes need).
+   * Stores a message with one reference, received now (its Message Expiry, when `expiryOn`,
+   * counts from here). Returns its slot, or -1 when the pool cannot hold it (no free slot, or
+   * fewer free chunks than its bytes need).
    */
-  allocate(topic: Span, properties: Span, payload: Span, qos: i32, retain: bool, expirySeconds: i32, nowMs: i32): i32 {
+  allocate(topic: Span, properties: Span, payload: Span, qos: i32, retain: bool, expiryOn: bool, expirySeconds: i32): i32 {
     const total = topic.length + properties.length + payload.length;
     const chunks = this.chunks.needed(total);
     if (this.freeSlotCount == 0 || chunks > this.chunks.freeCount) return -1;
@@ -95,8 +106,10 @@ export class MessagePool {
     this.payloadLength[slot] = payload.length;
     this.qos[slot] = qos;
     this.retain[slot] = retain ? 1 : 0;
+    this.expiryOn[slot] = expiryOn ? 1 : 0;
     this.expirySeconds[slot] = expirySeconds;
-    this.receivedAtMs[slot] = nowMs;
+    this.receivedAtSeconds[slot] = this.clock.seconds;
+    this.receivedAtMs[slot] = this.clock.nowMs;
     this.record[slot] = -1;
     this.key[slot] = 0;
     this.durable[slot] = 0;

@@ -14,6 +14,9 @@ import { PropertiesRepr } from "../codec/properties";
 import { CONNECTION_AWAITING_CONNECT, CONNECTION_CLOSING, CONNECTION_CONNECTED, CONNECTION_FREE, CONTROL_SIZE, Connections } from "./connections";
 import { COUNTER_PROTOCOL_ERRORS, COUNTER_REFUSED_CONNECTIONS, EVENT_CLOSE } from "./counters";
 
+/** Fields of one event in the ring. */
+const EVENT_FIELDS: i32 = 3;
+
 export class Responses {
   private readonly connections: Connections;
   private readonly counters: Int32Array;
@@ -22,23 +25,43 @@ export class Responses {
   private readonly ack: AckRepr = new AckRepr(new PropertiesRepr(1));
   private readonly ackList: AckListRepr = new AckListRepr(new PropertiesRepr(1));
   private readonly disconnect: DisconnectRepr = new DisconnectRepr(new PropertiesRepr(1));
+  /** A ring of events, EVENT_FIELDS each: kind, slot, reason. */
   private readonly events: Int32Array;
+  private readonly eventCapacity: i32;
   private eventHead: i32 = 0;
   private eventLength: i32 = 0;
+  /** The slot and reason of the event `nextEvent` returned last. */
+  eventSlot: i32 = -1;
+  eventReason: i32 = 0;
 
   constructor(connections: Connections, counters: Int32Array) {
     this.connections = connections;
     this.counters = counters;
-    this.events = new Int32Array(connections.count * 2);
+    // Per slot at most one EVENT_CONNECTED and one EVENT_CLOSE until the host pulls them.
+    const capacity = connections.count * 2;
+    this.eventCapacity = capacity;
+    this.events = new Int32Array(capacity * EVENT_FIELDS);
   }
 
-  /** The next event, `(EVENT_* << 24) | slot`, or -1. */
+  /** Pulls the next event: returns its kind (EVENT_*), or -1 when there is none. */
   nextEvent(): i32 {
     if (this.eventLength == 0) return -1;
-    const event = this.events[this.eventHead];
-    this.eventHead = (this.eventHead + 1) % this.events.length;
+    const at = this.eventHead * EVENT_FIELDS;
+    this.eventSlot = this.events[at + 1];
+    this.eventReason = this.events[at + 2];
+    this.eventHead = (this.eventHead + 1) % this.eventCapacity;
     this.eventLength--;
-    return event;
+    return this.events[at];
+  }
+
+  /** Queues an event for the host. */
+  event(kind: i32, slot: i32, reason: i32): void {
+    assert(this.eventLength < this.eventCapacity, "Responses.event: ring sized two per slot");
+    const at = ((this.eventHead + this.eventLength) % this.eventCapacity) * EVENT_FIELDS;
+    this.events[at] = kind;
+    this.events[at + 1] = slot;
+    this.events[at + 2] = reason;
+    this.eventLength++;
   }
 
   controlWrite(slot: i32, written: i32): void {
@@ -108,7 +131,7 @@ export class Responses {
       this.controlWrite(slot, disconnectEncode(disconnect, connections.control, connections.controlEnd(slot)));
     }
     if (reasonCode >= 0x80) this.counters[COUNTER_PROTOCOL_ERRORS]++;
-    this.close(slot);
+    this.close(slot, reasonCode);
   }
 
   /** Refuses a CONNECT: return code `code3` before 5.0, reason `code5` in 5.0 (MQTT-3.2.2-5). */
@@ -121,7 +144,7 @@ export class Responses {
     connack.properties.clear();
     this.controlWrite(slot, connackEncode(connack, connections.control, connections.controlEnd(slot)));
     this.counters[COUNTER_REFUSED_CONNECTIONS]++;
-    this.close(slot);
+    this.close(slot, code5);
   }
 
   /** Answers bad bytes from the peer: the right refusal, then close (MQTT 5 §4.13). */
@@ -131,19 +154,21 @@ export class Responses {
       // An unknown protocol level gets CONNACK 0x01 in the 3.1.1 form (MQTT-3.1.2-2); anything else just closes.
       if (error == ERR_PROTOCOL_VERSION) return this.refuseConnect(slot, 1, 0x84);
       this.counters[COUNTER_PROTOCOL_ERRORS]++;
-      return this.close(slot);
+      return this.close(slot, errorReasonCode(error));
     }
     this.sendDisconnect(slot, errorReasonCode(error));
   }
 
-  /** Moves `slot` to CLOSING and tells the host to close the socket once output is drained. */
-  close(slot: i32): void {
+  /**
+   * Moves `slot` to CLOSING and tells the host to close the socket once output is drained;
+   * `reason` as EVENT_CLOSE documents it.
+   */
+  close(slot: i32, reason: i32): void {
     const connections = this.connections;
     if (connections.state[slot] == CONNECTION_CLOSING || connections.state[slot] == CONNECTION_FREE) return;
     if (connections.state[slot] == CONNECTION_CONNECTED) connections.connected--;
     connections.state[slot] = CONNECTION_CLOSING;
-    this.events[(this.eventHead + this.eventLength) % this.events.length] = (EVENT_CLOSE << 24) | slot;
-    this.eventLength++;
+    this.event(EVENT_CLOSE, slot, reason);
     connections.markWritable(slot);
   }
 }

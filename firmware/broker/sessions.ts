@@ -13,6 +13,7 @@
  * `incomingRecord` hold their handles, or -1 for what lives in RAM only.
  */
 import { Span } from "../core/bytes";
+import { Clock } from "../core/time";
 
 /** Delivery state of an in-flight slot. */
 export const INFLIGHT_FREE: i32 = 0;
@@ -33,20 +34,42 @@ export class Sessions {
   /** Length of the client id, or -1 for a free slot. */
   readonly clientIdLength: Int32Array;
   readonly clientIds: Uint8Array;
+  /**
+   * The user name the session was opened with (the certificate's, with use_identity_as_username),
+   * or length -1 for an anonymous client: the ACL judges the session by it, online, offline and
+   * after a restart.
+   */
+  readonly usernameSizeMax: i32;
+  readonly usernameLength: Int32Array;
+  readonly usernames: Uint8Array;
   /** The connection slot attached, or -1 while offline. */
   readonly connection: Int32Array;
-  /** Seconds the session lives after its connection ends: 0 ends it at once, EXPIRY_NEVER never. */
+  /**
+   * Seconds the session lives after its connection ends (a u32 held in an i32): 0 ends it at
+   * once, EXPIRY_NEVER never; and the moment it went offline (`Clock` seconds and ms).
+   */
   readonly expirySeconds: Int32Array;
-  readonly disconnectedAtMs: Int32Array;
+  readonly offlineAtSeconds: Int32Array;
+  readonly offlineAtMs: Int32Array;
   readonly nextPacketId: Int32Array;
-  /** A will waiting out its Will Delay Interval (MQTT 5 §3.1.3.2.2), a MessagePool slot or -1, and when it is due. */
+  /**
+   * A will waiting out its Will Delay Interval (MQTT 5 §3.1.3.2.2), a MessagePool slot or -1,
+   * and its delay (seconds, a u32 held in an i32), counted from `offlineAt`.
+   */
   readonly willMessage: Int32Array;
-  readonly willDueMs: Int32Array;
+  readonly willDelaySeconds: Int32Array;
   /** The session's store record while it is durable, or -1. */
   readonly record: Int32Array;
 
   readonly queueHead: Int32Array;
   readonly queueLength: Int32Array;
+  /**
+   * When the queue last moved while full: it became full, or gave a delivery to its connection
+   * (`clock.nowMs`). A publisher waits for a full subscriber only while this is recent.
+   */
+  readonly queueMovedAtMs: Int32Array;
+  /** Sessions whose queue is full: while none is, a PUBLISH need not ask whether to wait. */
+  fullCount: i32 = 0;
   readonly queueMessage: Int32Array;
   readonly queueQos: Uint8Array;
   readonly queueRetain: Uint8Array;
@@ -67,8 +90,16 @@ export class Sessions {
   used: i32 = 0;
   usedPeak: i32 = 0;
   private readonly view: Span = new Span();
+  private readonly usernameView: Span = new Span();
 
-  constructor(count: i32, clientIdSizeMax: i32, queueCapacity: i32, inflightCapacity: i32, incomingCapacity: i32) {
+  private readonly clock: Clock;
+
+  constructor(count: i32, clientIdSizeMax: i32, usernameSizeMax: i32, queueCapacity: i32, inflightCapacity: i32,
+    incomingCapacity: i32, clock: Clock) {
+    this.clock = clock;
+    this.usernameSizeMax = usernameSizeMax;
+    this.usernameLength = new Int32Array(count);
+    this.usernames = new Uint8Array(count * usernameSizeMax);
     this.clientIdSizeMax = clientIdSizeMax;
     this.queueCapacity = queueCapacity;
     this.inflightCapacity = inflightCapacity;
@@ -77,13 +108,15 @@ export class Sessions {
     this.clientIds = new Uint8Array(count * clientIdSizeMax);
     this.connection = new Int32Array(count);
     this.expirySeconds = new Int32Array(count);
-    this.disconnectedAtMs = new Int32Array(count);
+    this.offlineAtSeconds = new Int32Array(count);
+    this.offlineAtMs = new Int32Array(count);
     this.nextPacketId = new Int32Array(count);
     this.willMessage = new Int32Array(count);
-    this.willDueMs = new Int32Array(count);
+    this.willDelaySeconds = new Int32Array(count);
     this.record = new Int32Array(count);
     this.queueHead = new Int32Array(count);
     this.queueLength = new Int32Array(count);
+    this.queueMovedAtMs = new Int32Array(count);
     this.queueMessage = new Int32Array(count * queueCapacity);
     this.queueQos = new Uint8Array(count * queueCapacity);
     this.queueRetain = new Uint8Array(count * queueCapacity);
@@ -113,6 +146,42 @@ export class Sessions {
     return this.view;
   }
 
+  /** The session's user name (empty for an anonymous client: see `hasUsername`). */
+  usernameOf(session: i32): Span {
+    const length = this.usernameLength[session];
+    this.usernameView.set(this.usernames, session * this.usernameSizeMax, length < 0 ? 0 : length);
+    return this.usernameView;
+  }
+
+  hasUsername(session: i32): bool {
+    return this.usernameLength[session] >= 0;
+  }
+
+  /** Sets the session's user name (`hasUsername` false: anonymous); it fits `usernameSizeMax`. */
+  usernameSet(session: i32, hasUsername: bool, username: Span): void {
+    this.usernameLength[session] = hasUsername ? username.length : -1;
+    if (hasUsername) bytesCopy(this.usernames, session * this.usernameSizeMax, username.buffer, username.offset, username.length);
+  }
+
+  /** Whether `session` belongs to that user (anonymous matches anonymous only). */
+  userIs(session: i32, hasUsername: bool, username: Span): bool {
+    const length = this.usernameLength[session];
+    if (!hasUsername) return length < 0;
+    if (length != username.length) return false;
+    const base = session * this.usernameSizeMax;
+    for (let i = 0; i < length; i++) if (this.usernames[base + i] != username.at(i)) return false;
+    return true;
+  }
+
+  /** Sessions held by that user (anonymous clients together count as one user). */
+  countOfUser(hasUsername: bool, username: Span): i32 {
+    let count: i32 = 0;
+    for (let session = 0; session < this.count; session++) {
+      if (this.clientIdLength[session] >= 0 && this.userIs(session, hasUsername, username)) count++;
+    }
+    return count;
+  }
+
   /** The session whose client id is `clientId`, or -1. */
   find(clientId: Span): i32 {
     for (let session = 0; session < this.count; session++) {
@@ -138,6 +207,7 @@ export class Sessions {
     if (this.clientIdLength[session] >= 0) return false;
     this.clientIdLength[session] = clientId.length;
     bytesCopy(this.clientIds, session * this.clientIdSizeMax, clientId.buffer, clientId.offset, clientId.length);
+    this.usernameLength[session] = -1;
     this.connection[session] = -1;
     this.expirySeconds[session] = 0;
     this.nextPacketId[session] = 1;
@@ -151,6 +221,13 @@ export class Sessions {
     this.used++;
     if (this.used > this.usedPeak) this.usedPeak = this.used;
     return true;
+  }
+
+  /** `session` has no connection from now on. */
+  offlineFromNow(session: i32): void {
+    this.connection[session] = -1;
+    this.offlineAtSeconds[session] = this.clock.seconds;
+    this.offlineAtMs[session] = this.clock.nowMs;
   }
 
   /** Frees `session`; the caller has released its messages and subscriptions. */
@@ -201,6 +278,10 @@ export class Sessions {
     this.queueSubscriptionId[index] = subscriptionId;
     this.queueRecord[index] = record;
     this.queueLength[session] = length + 1;
+    if (length + 1 == this.queueCapacity) {
+      this.fullCount++;
+      this.queueMovedAtMs[session] = this.clock.nowMs;
+    }
   }
 
   /** Absolute index of the oldest queued delivery of `session`, or -1 when empty. */
@@ -211,7 +292,9 @@ export class Sessions {
 
   queuePop(session: i32): void {
     this.queueHead[session] = (this.queueHead[session] + 1) % this.queueCapacity;
+    if (this.queueLength[session] == this.queueCapacity) this.fullCount--;
     this.queueLength[session]--;
+    this.queueMovedAtMs[session] = this.clock.nowMs;
   }
 
   /** Index (absolute) of QoS 2 `packetId` awaiting PUBREL in `session`, or -1. */

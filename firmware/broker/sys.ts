@@ -16,14 +16,10 @@ import { Sessions } from "./sessions";
 import { TopicTable } from "./topic_table";
 import { MessagePool } from "./messages";
 import { RetainedTable } from "./retained";
-import {
-  COUNTER_BYTES_RECEIVED, COUNTER_BYTES_SENT, COUNTER_DENIED, COUNTER_DROP_EXPIRED, COUNTER_DROP_POOL_FULL,
-  COUNTER_DROP_QUEUE_FULL, COUNTER_DROP_TOO_LARGE, COUNTER_MESSAGES_RECEIVED, COUNTER_MESSAGES_SENT,
-  COUNTER_PROTOCOL_ERRORS, COUNTER_REFUSED_CONNECTIONS, COUNTER_RESTORE_DROPPED, COUNTER_STORE_FAILED, COUNTER_STORE_FULL,
-} from "./counters";
+import { COUNTER_COUNT, COUNTER_DROP_POOL_FULL } from "./counters";
 
-/** Counter entries, then one entry each for the version and uptime, then three per table. */
-const COUNTER_ENTRIES: i32 = 14;
+/** One entry per counter (COUNTER_*), then one each for the version, uptime and clients, then three per table. */
+const COUNTER_ENTRIES: i32 = COUNTER_COUNT;
 const TABLE_COUNT: i32 = 6;
 export const SYS_ENTRY_COUNT: i32 = COUNTER_ENTRIES + 3 + TABLE_COUNT * 3;
 
@@ -36,7 +32,7 @@ export class SysReport {
   private readonly payloadSpan: Span = new Span();
   private readonly scratch: Uint8Array = new Uint8Array(128);
   private started: bool = false;
-  private startedAtMs: i32 = 0;
+  private startedAtSeconds: i32 = 0;
   private nextMs: i32 = 0;
 
   constructor(
@@ -55,23 +51,23 @@ export class SysReport {
     if (intervalSeconds <= 0) return;
     if (!this.started) {
       this.started = true;
-      this.startedAtMs = nowMs;
+      this.startedAtSeconds = this.pool.clock.seconds;
       this.nextMs = nowMs;
     }
     if (((nowMs - this.nextMs) | 0) < 0) return;
     this.nextMs = (nowMs + intervalSeconds * 1000) | 0;
-    const uptime = (((nowMs - this.startedAtMs) | 0) / 1000) | 0;
+    const uptime = (this.pool.clock.seconds - this.startedAtSeconds) | 0;
     const pool = this.pool;
     for (let index = 0; index < SYS_ENTRY_COUNT; index++) {
       this.write(index, connected, uptime, this.topic, this.payload);
       this.topicSpan.set(this.topic, 0, this.topicLength);
       this.payloadSpan.set(this.payload, 0, this.payloadLength);
-      const message = this.ingest.store(this.topicSpan, null, this.payloadSpan, 0, true, -1, nowMs);
+      const message = this.ingest.store(this.topicSpan, null, this.payloadSpan, 0, true);
       if (message < 0) {
         this.counters[COUNTER_DROP_POOL_FULL]++;
         continue;
       }
-      this.router.route(message, -1, this.topicSpan, nowMs, false);
+      this.router.route(message, -1, this.topicSpan);
       this.retained.update(pool, message, this.topicSpan, this.scratch);
       pool.release(message);
     }
@@ -84,7 +80,7 @@ export class SysReport {
     let p: i32 = -1;
     if (index < COUNTER_ENTRIES) {
       t += textWrite(topic, t, counterName(index));
-      value = this.counters[counterIndex(index)];
+      value = this.counters[index];
     } else if (index == COUNTER_ENTRIES) {
       t += textWrite(topic, t, "version");
       p = textWrite(payload, 0, "wrenmq 0.1.0");
@@ -131,6 +127,7 @@ function tableName(table: i32): string {
   return "retained";
 }
 
+/** The $SYS topic of counter `index` (COUNTER_*), below $SYS/broker/. */
 function counterName(index: i32): string {
   switch (index) {
     case 0: return "messages/received";
@@ -146,25 +143,9 @@ function counterName(index: i32): string {
     case 10: return "denied";
     case 11: return "store/full";
     case 12: return "store/write failures";
+    case 13: return "store/records not restored";
+    case 14: return "clients/abandoned before connect";
+    case 15: return "dropped/congested";
   }
-  return "store/records not restored";
-}
-
-function counterIndex(index: i32): i32 {
-  switch (index) {
-    case 0: return COUNTER_MESSAGES_RECEIVED;
-    case 1: return COUNTER_MESSAGES_SENT;
-    case 2: return COUNTER_BYTES_RECEIVED;
-    case 3: return COUNTER_BYTES_SENT;
-    case 4: return COUNTER_REFUSED_CONNECTIONS;
-    case 5: return COUNTER_PROTOCOL_ERRORS;
-    case 6: return COUNTER_DROP_QUEUE_FULL;
-    case 7: return COUNTER_DROP_POOL_FULL;
-    case 8: return COUNTER_DROP_TOO_LARGE;
-    case 9: return COUNTER_DROP_EXPIRED;
-    case 10: return COUNTER_DENIED;
-    case 11: return COUNTER_STORE_FULL;
-    case 12: return COUNTER_STORE_FAILED;
-  }
-  return COUNTER_RESTORE_DROPPED;
+  return "unknown";
 }

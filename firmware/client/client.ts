@@ -38,6 +38,7 @@
  *   PUBREC has been sent, so only if that PUBREC is lost to a cut and the server sends the
  *   message again would it be delivered twice.
  */
+import { Clock } from "../core/time";
 import { Reader, Span } from "../core/bytes";
 import { ERR_FLASH_IO, ERR_LENGTH, ERR_LIST_FULL, ERR_NOT_FOUND, ERR_PROPERTY_NOT_ALLOWED, ERR_QOS, ERR_QUEUE_FULL, ERR_TOO_LARGE, ERR_TOPIC_FILTER, ERR_TOPIC_NAME, errorReasonCode } from "../core/errors";
 import { Limits } from "../limits";
@@ -103,6 +104,8 @@ export class Client {
   readonly events: ClientEvents;
   /** Indexed by CLIENT_COUNTER_*. */
   readonly counters: Int32Array;
+  /** Every entry point that is given the time reads it into the clock first. */
+  readonly clock: Clock;
   /** The message of the last EVENT_MESSAGE, and its topic (resolved from an alias), until the next `input`. */
   readonly message: PublishRepr;
   readonly messageTopic: Span = new Span();
@@ -150,7 +153,9 @@ export class Client {
     this.limits = limits;
     this.store = store;
     this.options = new ClientOptions(limits.packetSizeMax);
-    this.outbox = new Outbox(limits.outgoingCountMax);
+    const clock = new Clock();
+    this.clock = clock;
+    this.outbox = new Outbox(limits.outgoingCountMax, clock);
     this.subscriptions = new ClientSubscriptions(limits.clientSubscriptionCountMax, limits.filterSizeMax);
     this.events = new ClientEvents(limits.outgoingCountMax + limits.clientSubscriptionCountMax + EVENT_MARGIN, limits.outgoingCountMax + 16);
     this.counters = new Int32Array(CLIENT_COUNTER_COUNT);
@@ -169,6 +174,7 @@ export class Client {
    * store that kept them). Call once, before `start`. Returns the messages recovered.
    */
   restore(nowMs: i32): i32 {
+    this.clock.advance(nowMs);
     const store = this.store;
     const outbox = this.outbox;
     let recovered: i32 = 0;
@@ -180,7 +186,7 @@ export class Client {
         // kept
       } else if (kind == RECORD_OUTGOING) {
         const view = this.writer.recordRead(store, record);
-        const index = outbox.add(record, this.events.handleNew(), view.qos, topicHash(view.topic), nowMs);
+        const index = outbox.add(record, this.events.handleNew(), view.qos, topicHash(view.topic));
         if (index < 0) {
           this.stored(store.remove(record)); // a smaller outbox than the one that wrote the store: counted, not kept
           this.count(CLIENT_COUNTER_DROP_QUEUE, 1);
@@ -204,6 +210,7 @@ export class Client {
 
   /** Starts connecting (at the next `poll`), and reconnecting whenever the link drops. */
   start(nowMs: i32): void {
+    this.clock.advance(nowMs);
     this.stopping = false;
     if (this.state != CLIENT_IDLE) return;
     this.random = this.options.seed;
@@ -217,6 +224,7 @@ export class Client {
    * 0x04 sends it) and stops reconnecting. Queued messages stay queued for the next `start`.
    */
   stop(nowMs: i32, reason: i32): void {
+    this.clock.advance(nowMs);
     this.stopping = true;
     if (this.state == CLIENT_WAITING) {
       this.state = CLIENT_IDLE;
@@ -236,6 +244,7 @@ export class Client {
    * decoding error, ERR_QUEUE_FULL, or ERR_FLASH_IO when the store could not write it.
    */
   publish(topic: Span, payload: Span, properties: Span, qos: i32, retain: bool, policy: i32, nowMs: i32): i32 {
+    this.clock.advance(nowMs);
     if (qos < 0 || qos > 2) return ERR_QOS;
     if (topic.length == 0 || !utf8Valid(topic.buffer, topic.offset, topic.length) || !topicNameValid(topic)) return ERR_TOPIC_NAME;
     if (properties.length > 0) {
@@ -269,7 +278,7 @@ export class Client {
       return ERR_FLASH_IO;
     }
     const handle = this.events.handleNew();
-    outbox.add(record, handle, qos, hash, nowMs);
+    outbox.add(record, handle, qos, hash);
     return handle;
   }
 
@@ -339,6 +348,7 @@ export class Client {
 
   /** Runs the timers: reconnect, CONNACK deadline, PINGRESP deadline. (`output` sends the PINGREQ.) */
   poll(nowMs: i32): void {
+    this.clock.advance(nowMs);
     const state = this.state;
     if (state == CLIENT_WAITING && ((nowMs - this.retryAtMs) | 0) >= 0) {
       this.state = CLIENT_OPENING;
@@ -355,6 +365,7 @@ export class Client {
 
   /** The host's socket (opened after EVENT_OPEN) is connected. */
   opened(nowMs: i32): void {
+    this.clock.advance(nowMs);
     if (this.state != CLIENT_OPENING) {
       this.events.push(EVENT_CLOSE, 0, 0); // stopped meanwhile
       return;
@@ -376,6 +387,7 @@ export class Client {
 
   /** The socket closed (or never opened). Schedules the next attempt. */
   closed(nowMs: i32): void {
+    this.clock.advance(nowMs);
     const state = this.state;
     if (state == CLIENT_IDLE || state == CLIENT_WAITING) return;
     if (state == CLIENT_CONNECTED || (state == CLIENT_CLOSING && this.wasConnected)) {
@@ -397,6 +409,7 @@ export class Client {
    * (after taking events, and after `output` when acks were waiting).
    */
   input(nowMs: i32, source: Uint8Array, offset: i32, length: i32): i32 {
+    this.clock.advance(nowMs);
     if (this.state != CLIENT_CONNECTING && this.state != CLIENT_CONNECTED) return length;
     if (this.events.holdsMessage()) return 0;
     let used: i32 = 0;
@@ -422,6 +435,7 @@ export class Client {
    * count, 0 when nothing is due. Call until it returns 0; give it at least packetSizeMax bytes.
    */
   output(nowMs: i32, target: Uint8Array, offset: i32, capacity: i32): i32 {
+    this.clock.advance(nowMs);
     let written: i32 = 0;
     if (this.state == CLIENT_CLOSING) {
       if (this.disconnectDue && this.wasConnected) written = this.writer.disconnect(this.disconnectReason, target, offset, capacity);
@@ -496,7 +510,7 @@ export class Client {
       const state: i32 = outbox.state[index];
       let length: i32 = 0;
       if (state == ENTRY_SENT) {
-        length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedAtMs[index], true, nowMs,
+        length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedSeconds(index), true,
           target, offset + written, capacity - written);
       } else if (state == ENTRY_RELEASED) {
         length = this.writer.ack(PUBREL, outbox.packetId[index], 0, target, offset + written, capacity - written);
@@ -524,7 +538,7 @@ export class Client {
       const qos: i32 = outbox.qos[index];
       if (qos > 0 && outbox.inflight >= this.window) break;
       if (qos > 0) outbox.packetId[index] = this.packetIdTake();
-      const length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedAtMs[index], false, nowMs,
+      const length = this.writer.publish(this.store, outbox.record[index], outbox.packetId[index], outbox.queuedSeconds(index), false,
         target, offset + written, capacity - written);
       if (length == 0) break;
       outbox.sendCursor++; // the entry is behind the cursor now, so finishing it keeps the cursor right

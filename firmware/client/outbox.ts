@@ -13,6 +13,7 @@
  *   [flags: qos | retain << 2][topic length u16][topic][MQTT 5 property list, wire form with its
  *   length first (a single 0 when empty)][payload]
  */
+import { Clock } from "../core/time";
 import { Span } from "../core/bytes";
 
 export const ENTRY_FREE: i32 = 0;
@@ -42,17 +43,27 @@ export class Outbox {
   readonly handle: Int32Array;
   readonly packetId: Int32Array;
   readonly topicHash: Int32Array;
+  /** When each entry was queued (`Clock` seconds and ms): its Message Expiry counts from there. */
+  readonly queuedAtSeconds: Int32Array;
   readonly queuedAtMs: Int32Array;
+  private readonly clock: Clock;
 
-  constructor(capacity: i32) {
+  constructor(capacity: i32, clock: Clock) {
     this.capacity = capacity;
+    this.clock = clock;
     this.state = new Uint8Array(capacity);
     this.qos = new Uint8Array(capacity);
     this.record = new Int32Array(capacity);
     this.handle = new Int32Array(capacity);
     this.packetId = new Int32Array(capacity);
     this.topicHash = new Int32Array(capacity);
+    this.queuedAtSeconds = new Int32Array(capacity);
     this.queuedAtMs = new Int32Array(capacity);
+  }
+
+  /** Whole seconds since entry `index` was queued. */
+  queuedSeconds(index: i32): i32 {
+    return this.clock.elapsedSeconds(this.queuedAtSeconds[index], this.queuedAtMs[index]);
   }
 
   /** Ring index of the entry `offset` places after the head. */
@@ -61,8 +72,8 @@ export class Outbox {
     return index >= this.capacity ? index - this.capacity : index;
   }
 
-  /** Adds a queued entry at the tail. Returns its ring index, or -1 when every slot is live. */
-  add(record: i32, handle: i32, qos: i32, topicHash: i32, nowMs: i32): i32 {
+  /** Adds a queued entry at the tail, queued now. Returns its ring index, or -1 when every slot is live. */
+  add(record: i32, handle: i32, qos: i32, topicHash: i32): i32 {
     if (this.count == this.capacity) this.compact();
     if (this.count == this.capacity) return -1;
     const index = this.at(this.count);
@@ -74,7 +85,8 @@ export class Outbox {
     this.handle[index] = handle;
     this.packetId[index] = 0;
     this.topicHash[index] = topicHash;
-    this.queuedAtMs[index] = nowMs;
+    this.queuedAtSeconds[index] = this.clock.seconds;
+    this.queuedAtMs[index] = this.clock.nowMs;
     return index;
   }
 
@@ -148,6 +160,7 @@ export class Outbox {
         this.handle[to] = this.handle[from];
         this.packetId[to] = this.packetId[from];
         this.topicHash[to] = this.topicHash[from];
+        this.queuedAtSeconds[to] = this.queuedAtSeconds[from];
         this.queuedAtMs[to] = this.queuedAtMs[from];
         this.state[from] = ENTRY_FREE;
       }

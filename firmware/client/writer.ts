@@ -6,6 +6,7 @@
  * message may be sent at all (Maximum QoS, Retain Available, Maximum Packet Size), what is left
  * of its Message Expiry, and the topic aliases we choose towards the server.
  */
+import { intervalRemaining } from "../core/time";
 import { Reader, Span } from "../core/bytes";
 import { Limits } from "../limits";
 import {
@@ -152,11 +153,11 @@ export class PacketWriter {
   }
 
   /**
-   * A PUBLISH made from outbox record `record`, queued at `queuedAtMs`. Returns bytes written,
+   * A PUBLISH made from outbox record `record`, queued `queuedSeconds` ago. Returns bytes written,
    * 0 when it does not fit in `capacity` now, or -DROP_* when it can never be sent. A resend
    * (DUP) is never dropped: the server already holds its packet identifier.
    */
-  publish(store: Store, record: i32, packetId: i32, queuedAtMs: i32, resend: bool, nowMs: i32,
+  publish(store: Store, record: i32, packetId: i32, queuedSeconds: i32, resend: bool,
     target: Uint8Array, offset: i32, capacity: i32): i32 {
     const view = this.recordRead(store, record);
     const out = this.out;
@@ -175,10 +176,10 @@ export class PacketWriter {
     publish.payload.set(this.record, reader.position, view.end - reader.position);
     if (!resend) {
       const expiry = properties.find(MESSAGE_EXPIRY_INTERVAL);
-      if (expiry >= 0 && properties.numbers[expiry] >= 0) {
+      if (expiry >= 0) {
         // MQTT-3.3.2-6: what is left of the interval; a message that has outlived it is not sent.
-        const left = properties.numbers[expiry] - ((((nowMs - queuedAtMs) | 0) / 1000) | 0);
-        if (left <= 0) return -DROP_EXPIRED;
+        const left = intervalRemaining(properties.numbers[expiry], queuedSeconds);
+        if (left == 0) return -DROP_EXPIRED;
         properties.numbers[expiry] = left;
       }
       if (view.qos > this.serverQosMax || (view.retain && !this.serverRetain)) return -DROP_NOT_SUPPORTED; // MQTT-3.2.2-11, -14

@@ -27,8 +27,12 @@ export class Security {
     return 0;
   }
 
-  /** True when client `clientId` may have `access` (ACCESS_*) to `topic`. */
-  authorize(clientId: Span, access: i32, topic: Span): bool {
+  /**
+   * True when client `clientId`, logged in as `username` (`hasUsername` false: anonymous), may
+   * have `access` (ACCESS_*) to `topic`. The broker asks through Permissions (broker/
+   * permissions.ts), after its own rules for `$SYS` and `$share`.
+   */
+  authorize(clientId: Span, hasUsername: bool, username: Span, access: i32, topic: Span): bool {
     return true;
   }
 }

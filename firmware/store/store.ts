@@ -17,8 +17,10 @@
 export const RECORD_OUTGOING: i32 = 1;
 /** A QoS 2 packet identifier received and answered with PUBREC, awaiting PUBREL (the client: no body). */
 export const RECORD_INCOMING: i32 = 2;
-/** The broker's records (broker/durable.ts): a persistent session, */
-export const RECORD_SESSION: i32 = 3;
+/** The broker's records (broker/durable.ts): a persistent session with its user name, */
+export const RECORD_SESSION: i32 = 7;
+/** (a session as stores written before user names were kept hold it: restored as anonymous), */
+export const RECORD_SESSION_ANONYMOUS: i32 = 3;
 /** one of its subscriptions, */
 export const RECORD_SUBSCRIPTION: i32 = 4;
 /** a message that deliveries or the retained table hold, */

@@ -28,6 +28,7 @@ import { readFileSync } from "node:fs";
 import { ClientHost } from "../client/host.mjs";
 import { HOST_CLIENT_LIMITS } from "../client/core.mjs";
 import { sectorSizeFor } from "../client/flash_file.mjs";
+import { linkNew } from "./host.mjs";
 
 const STATUS_INTERVAL_MS = 1000;
 const POLICY_BY_NAME = { "keep-all": "keepAll", latest: "latest", "drop-oldest": "dropOldest" };
@@ -50,12 +51,17 @@ export function topicMatches(filter, topic) {
 function localSocket(broker) {
   const socket = new EventEmitter();
   let open = true;
-  const link = {
-    slot: -1, pending: null, out: [], closing: false, onData: null, onClose: null, identityRequired: false, certificateName: null,
+  // The broker's side: an internal link (it may publish the bridge's $SYS status). It holds
+  // nothing: what the broker writes goes to the bridge's client at the next turn, which reads all.
+  const link = linkNew("in-process", {
+    internal: true,
     write: (data) => setImmediate(() => { if (open) socket.emit("data", Buffer.from(data)); }),
     end: () => setImmediate(close),
     destroy: () => setImmediate(close),
-  };
+    queued: () => 0,
+    pauseReading: () => {},
+    resumeReading: () => {},
+  });
   const close = () => {
     if (!open) return;
     open = false;

@@ -3,14 +3,37 @@
 // decision.
 //
 // Batching (DESIGN.md §6): one crossing into WASM per socket read (more only when a read is
-// larger than the receive window, or when the core pauses input until its acknowledgements
-// are collected), and everything bound for one socket gathered into one write per turn of the
-// event loop. Unconsumed bytes (a packet split across reads) stay here, in `pending`.
+// larger than the receive window, or when the core pauses input until output is collected), and
+// everything bound for one socket gathered into one write per turn of the event loop.
+//
+// Every byte held for a peer is bounded:
+// - input: unconsumed bytes (a packet split across reads, or input the core paused) wait in
+//   `link.pending`; while the core pauses a link, its socket is not read, so that is at most one
+//   read (64 KB, or one WebSocket frame) beyond a packet, and a packet is bounded by the core
+//   (connectSizeMax before CONNECT, packetSizeMax after). WebSocket frames are refused past those
+//   two sizes before they are buffered.
+// - output: at most `outputBytesMax` (mosquitto.conf max_queued_bytes, else the board's) waits
+//   in `link.out` and the socket's buffer. Past it the host stops collecting the slot's output
+//   and tells the core it is congested: QoS 0 copies for it are dropped (counted in $SYS),
+//   QoS 1/2 wait in its session queue, and its own replies (PINGRESP, acks) wait in its control
+//   buffer — when that fills, the core stops taking its input and the host stops reading it.
+//   A drain undoes it.
+// - a close the core decides flushes what is owed (a DISCONNECT with its reason), ends the
+//   socket, and destroys it after CLOSE_LINGER_MS whatever the peer does; the slot is freed and
+//   the will published at once, not when the peer finally closes.
+// - a publisher the core paused because a subscriber's queue is full (back-pressure instead of
+//   loss) is offered its input again whenever output moved, and on every tick (the core stops
+//   waiting for a subscriber that makes no progress after queueWaitMs).
 //
 // Security: the core asks through two imports. `authenticate` checks a CONNECT against
 // allow_anonymous and the password file (hashing is Node's crypto: see passwords.mjs for why it
-// lives here); with use_identity_as_username the TLS client certificate's CN is the user name.
-// `authorize` checks a topic against the ACL for the client id's identity.
+// lives here); with use_identity_as_username the TLS client certificate's CN is the user name,
+// handed to the core at accept. `authorize` checks a topic against the ACL for the client id and
+// user name the core passes — the core keeps them per session, so nothing here grows with logins.
+//
+// Events, for the operator's log (main.mjs): 'accept', 'connect', 'disconnect', 'refuse',
+// 'warning' (see the README of tools/gateway in main.mjs's header for the fields).
+import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -28,34 +51,52 @@ export const LIMIT_IDS = {
   incomingCountMax: 11, messageCountMax: 12, messageBytesMax: 13, retainedCountMax: 14, connectTimeoutMs: 15,
   keepAliveMaxSeconds: 16, retainAvailable: 17, sysIntervalSeconds: 18, topicAliasCountMax: 19,
   outgoingCountMax: 20, storeBytesMax: 21, clientSubscriptionCountMax: 22, storeRecordCountMax: 23,
+  persistentExpirySeconds: 24, sessionsPerUserMax: 25, connectingCountMax: 26, connectSizeMax: 27, usernameSizeMax: 28,
+  queueWaitMs: 29,
 };
+/** Limits of this host, not the core's (board profile `limits`, BrokerHost `limits`). */
+const HOST_LIMITS = { outputBytesMax: 262144 };
 const INIT_FLASH_ERRORS = { [-100]: "the flash file cannot be read", [-101]: "a flash sector cannot hold the largest packet (raise sectorSize)" };
 export const COUNTERS = ["messagesReceived", "messagesSent", "bytesReceived", "bytesSent", "refusedConnections",
   "protocolErrors", "dropQueueFull", "dropPoolFull", "dropTooLarge", "dropExpired", "denied", "storeFull", "storeFailed",
-  "restoreDropped"];
+  "restoreDropped", "connectAbandoned", "dropCongested"];
 const EVENT_CLOSE = 1;
+const EVENT_CONNECTED = 2;
+const CLOSE_BY_CLIENT = 0x100;
+const CLOSE_CONNECT_TIMEOUT = 0x200;
+const CLOSE_PUSHED_OUT = 0x201;
+const INPUT_SUBSCRIBER_FULL = 3;
 const POLL_INTERVAL_MS = 250;
+/** A socket the server closed is destroyed this long after its last bytes were handed over. */
+const CLOSE_LINGER_MS = 2000;
 const ACCESS_NAMES = { 1: "read", 2: "write", 4: "subscribe" };
 const REASON_BAD_CREDENTIALS = 0x86;
 const REASON_NOT_AUTHORIZED = 0x87;
+/** MQTT 5 reason codes a close can carry, in words for the log (MQTT 5 §2.4). */
+const REASON_TEXT = {
+  0x00: "normal disconnection", 0x04: "disconnect with will", 0x80: "unspecified error", 0x81: "malformed packet",
+  0x82: "protocol error", 0x83: "implementation specific error", 0x84: "unsupported protocol version",
+  0x85: "client identifier not valid", 0x86: "bad user name or password", 0x87: "not authorised", 0x89: "server busy",
+  0x8c: "bad authentication method", 0x8d: "exceeded timeout", 0x8e: "session taken over", 0x93: "receive maximum exceeded",
+  0x94: "topic alias invalid", 0x95: "packet too large", 0x97: "quota exceeded", 0x9a: "retain not supported",
+};
 
 const nowMs = () => performance.now() | 0;
 const utf8 = new TextDecoder();
 
-export class BrokerHost {
+export class BrokerHost extends EventEmitter {
   /**
-   * `limits`: { name: value } with names from LIMIT_IDS (a board profile's `limits`).
+   * `limits`: { name: value } with names from LIMIT_IDS (a board profile's `limits`), and
+   * `outputBytesMax` for this host.
    * `security`: { allowAnonymous = true, passwords: Map | null, acl: object | null }.
    * `flash`: { path, sectorSize, sectorCount, writeSize } keeps persistent sessions, their
    * queues and subscriptions, QoS 2 receipts and retained messages in a flash file, restored
    * here at start-up (`this.restored` records); null keeps everything in RAM.
    */
   constructor({ wasm = new URL("../../build/wasm/wrenmq-broker.wasm", import.meta.url), limits = {}, security = {}, flash = null } = {}) {
-    this.allowAnonymous = security.allowAnonymous ?? true;
-    this.passwords = security.passwords ?? null;
-    this.acl = security.acl ?? null;
-    this.identities = new Map(); // client id -> { clientId, username }
+    super();
     this.links = new Map(); // slot -> link
+    this.waiting = new Set(); // links whose input the core paused until a subscriber drains
     const module = new WebAssembly.Module(readFileSync(wasm));
     this.flash = flash ? new FileFlash(flash.path, { ...flash, sync: "barrier" }) : null;
     const env = {
@@ -65,13 +106,14 @@ export class BrokerHost {
       ...(this.flash ? this.flash.imports(() => this.core.memory) : NO_FLASH),
     };
     this.core = new WebAssembly.Instance(module, { env }).exports;
+    this.outputBytesMax = limits.outputBytesMax ?? HOST_LIMITS.outputBytesMax;
     for (const [name, value] of Object.entries(limits)) {
+      if (name in HOST_LIMITS) continue;
       const id = LIMIT_IDS[name];
       if (id === undefined) throw new Error(`unknown limit ${name}`);
       this.core.limitSet(id, typeof value === "boolean" ? Number(value) : value);
     }
-    const asksAtConnect = !this.allowAnonymous || this.passwords !== null || this.acl !== null;
-    this.core.securityUse(asksAtConnect ? 1 : 0, this.acl !== null ? 1 : 0);
+    this.securitySet(security);
     const status = this.flash
       ? this.core.initWithFlash(this.flash.sectorSize, this.flash.sectorCount, this.flash.writeSize, nowMs())
       : this.core.init();
@@ -86,10 +128,31 @@ export class BrokerHost {
     this.rxSize = this.core.rxSize();
     this.rx = new Uint8Array(this.memory, this.core.rxPointer(), this.rxSize);
     this.tx = new Uint8Array(this.memory, this.core.txPointer(), this.rxSize);
+    this.connectSizeMax = Math.min(limits.connectSizeMax ?? 16384, this.rxSize);
+    this.connectTimeoutMs = limits.connectTimeoutMs ?? 10000;
     this.servers = [];
+    this.closingLinks = new Set(); // links the server closed, ended at the next flush
     this.flushQueued = false;
+    this.progress = false;
     this.timer = setInterval(() => this.tick(), POLL_INTERVAL_MS);
     this.timer.unref();
+  }
+
+  /** Sets (or, after a reload, replaces) the password table, the ACL and allow_anonymous. */
+  securitySet({ allowAnonymous = true, passwords = null, acl = null } = {}) {
+    this.allowAnonymous = allowAnonymous;
+    this.passwords = passwords;
+    this.acl = acl;
+    const asksAtConnect = !this.allowAnonymous || this.passwords !== null || this.acl !== null;
+    this.core.securityUse(asksAtConnect ? 1 : 0, this.acl !== null ? 1 : 0);
+  }
+
+  /**
+   * SIGHUP: new password and ACL tables (parsed by the caller). They apply to every CONNECT and
+   * every check from now on, including deliveries to sessions opened before.
+   */
+  securityReload({ passwords = this.passwords, acl = this.acl, allowAnonymous = this.allowAnonymous } = {}) {
+    this.securitySet({ allowAnonymous, passwords, acl });
   }
 
   // ---- listeners ------------------------------------------------------------------------------
@@ -106,70 +169,139 @@ export class BrokerHost {
       cert: tlsOptions.cert, key: tlsOptions.key, ca: tlsOptions.ca,
       requestCert: Boolean(tlsOptions.requestCert || tlsOptions.useIdentityAsUsername),
       rejectUnauthorized: Boolean(tlsOptions.requestCert),
+      handshakeTimeout: this.connectTimeoutMs, // a TLS handshake is part of the time allowed to CONNECT
     };
     const identityFromCertificate = Boolean(tlsOptions?.useIdentityAsUsername);
     if (protocol === "websockets") {
       server = secure ? https.createServer(secure) : http.createServer();
-      const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false) });
-      wss.on("connection", (ws, request) => this.accept(webSocketLink(ws, request.socket, identityFromCertificate)));
+      server.headersTimeout = this.connectTimeoutMs; // the HTTP upgrade too
+      server.requestTimeout = this.connectTimeoutMs;
+      // Frames are refused from their header on: before CONNECT past connectSizeMax (see
+      // webSocketLink), after it past the packet size; never compressed (no inflation bombs).
+      const wss = new WebSocketServer({
+        server, maxPayload: this.rxSize, perMessageDeflate: false, clientTracking: false,
+        handleProtocols: (protocols) => (protocols.has("mqtt") ? "mqtt" : false),
+      });
+      wss.on("connection", (ws, request) => this.accept(webSocketLink(ws, request.socket, identityFromCertificate, this.connectSizeMax), port));
     } else if (secure) {
-      server = tls.createServer(secure, (socket) => this.accept(socketLink(socket, identityFromCertificate)));
+      server = tls.createServer(secure, (socket) => this.accept(socketLink(socket, identityFromCertificate), port));
     } else {
-      server = net.createServer({ noDelay: true }, (socket) => this.accept(socketLink(socket, false)));
+      server = net.createServer({ noDelay: true }, (socket) => this.accept(socketLink(socket, false), port));
     }
     this.servers.push(server);
     await new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, resolve);
     });
-    return server.address();
+    const address = server.address();
+    if (port === 0) server.wrenmqPort = address.port;
+    return address;
   }
 
-  accept(link) {
+  /** A new link (a socket, a WebSocket, the bridge's in-process pipe) from listener port `listener`. */
+  accept(link, listener = 0) {
     const slot = this.core.open(nowMs());
     if (slot < 0) {
       link.destroy(); // counted by the core as a refused connection
       return;
     }
     link.slot = slot;
+    link.listener = listener;
     this.links.set(slot, link);
-    link.onData = (chunk) => this.receive(slot, link, chunk);
-    link.onClose = () => {
-      if (this.links.get(slot) !== link) return;
-      this.links.delete(slot);
-      this.core.closed(slot, nowMs());
-      this.afterCore();
-    };
+    if (link.certificateName !== null && link.certificateName !== undefined) {
+      const name = Buffer.from(link.certificateName);
+      this.rx.set(name.subarray(0, this.rxSize), 0);
+      if (this.core.connectionIdentity(slot, name.length) !== 0) link.certificateName = null; // too long to keep: refused at CONNECT
+    }
+    if (link.internal) this.core.connectionInternal(slot);
+    link.onData = (chunk) => this.receive(link, chunk);
+    link.onDrain = () => this.drained(link);
+    link.onClose = () => this.peerClosed(link);
+    this.emit("accept", { address: link.address, listener });
+    this.afterCore(); // a socket that had to make room (pushed out) is closed now
   }
 
-  // ---- bytes in, bytes out ---------------------------------------------------------------------
+  // ---- bytes in ---------------------------------------------------------------------------------
 
-  receive(slot, link, chunk) {
+  receive(link, chunk) {
     if (link.closing) return;
-    const data = link.pending ? Buffer.concat([link.pending, chunk]) : chunk;
-    link.pending = null;
+    link.pending = link.pending ? Buffer.concat([link.pending, chunk]) : chunk;
+    this.feed(link);
+    this.afterCore();
+  }
+
+  /**
+   * Offers `link.pending` to the core, a receive window at a time, until it is consumed, a
+   * packet is incomplete, or the core pauses input; a paused link stops being read and waits
+   * in `this.waiting` until output moves.
+   */
+  feed(link) {
+    const slot = link.slot;
     let offset = 0;
-    while (offset < data.length) {
+    let paused = false;
+    while (link.pending !== null && offset < link.pending.length && !link.closing) {
+      const data = link.pending;
       const length = Math.min(this.rxSize, data.length - offset);
       this.rx.set(data.subarray(offset, offset + length), 0);
       const used = this.core.input(slot, nowMs(), length);
       offset += used;
-      // Short of `length`: the last packet is incomplete, or input paused until acknowledgements
-      // or deliveries are collected (back-pressure). Collecting nothing means the former.
-      if (used < length && this.collectWritable() === 0) break;
+      if (used > 0) this.progress = true;
+      if (used === length) continue;
+      const blocked = this.core.inputBlocked(slot);
+      if (blocked === 0) break; // the rest is an incomplete packet: wait for more bytes
+      // Paused until output is collected (its control buffer, a subscriber at half) or until
+      // a full subscriber drains: collect what can be, then try again or wait.
+      if (this.collectWritable() === 0 || blocked === INPUT_SUBSCRIBER_FULL) {
+        paused = true;
+        break;
+      }
     }
-    if (offset < data.length) link.pending = Buffer.from(data.subarray(offset));
-    this.afterCore();
+    if (link.pending !== null) link.pending = offset < link.pending.length ? link.pending.subarray(offset) : null;
+    if (paused && !link.closing) {
+      if (!this.waiting.has(link)) {
+        this.waiting.add(link);
+        link.pauseReading();
+      }
+    } else if (this.waiting.delete(link)) {
+      link.resumeReading();
+    }
   }
 
-  /** Moves everything the core has for `slot` into its write list. Returns the byte count. */
-  collect(slot, link) {
+  /** Offers paused links their input again (output moved, or time passed). */
+  retryWaiting() {
+    for (const link of [...this.waiting]) {
+      if (link.closing || this.links.get(link.slot) !== link) {
+        this.waiting.delete(link);
+        continue;
+      }
+      this.feed(link);
+    }
+  }
+
+  // ---- bytes out --------------------------------------------------------------------------------
+
+  /** Bytes held for `link`: collected but not yet written, and written but not yet sent. */
+  held(link) {
+    return link.outBytes + link.queued();
+  }
+
+  /**
+   * Moves what the core has for `link` into its write list, while the bytes held for it stay
+   * under `outputBytesMax` (a final close collects everything: only the control buffer is left).
+   * Marks the link congested when it stops short. Returns the byte count.
+   */
+  collect(link, all = false) {
     let total = 0;
-    for (;;) {
-      const length = this.core.output(slot, nowMs());
-      if (length === 0) break;
+    while (all || this.held(link) < this.outputBytesMax) {
+      const length = this.core.output(link.slot, nowMs());
+      if (length === 0) return total;
       link.out.push(Buffer.from(this.tx.subarray(0, length))); // copied: the next call reuses tx
+      link.outBytes += length;
       total += length;
+    }
+    if (!link.congested) {
+      link.congested = true;
+      this.core.congestedSet(link.slot, 1);
     }
     return total;
   }
@@ -179,21 +311,32 @@ export class BrokerHost {
     let total = 0;
     for (let slot = this.core.nextWritable(); slot >= 0; slot = this.core.nextWritable()) {
       const link = this.links.get(slot);
-      if (link) total += this.collect(slot, link);
+      if (link && !link.congested) total += this.collect(link);
     }
+    if (total > 0) this.progress = true;
     return total;
   }
 
-  /** After any call into the core: collect output for writable slots, act on events, flush once per turn. */
+  /** The transport took bytes: a congested link below half its bound is collected again. */
+  drained(link) {
+    if (!link.congested || link.closing || this.held(link) >= this.outputBytesMax / 2) return;
+    link.congested = false;
+    this.core.congestedSet(link.slot, 0);
+    this.collect(link);
+    this.progress = true;
+    this.afterCore();
+  }
+
+  /** After any call into the core: collect output, act on events, flush once per turn. */
   afterCore() {
     this.collectWritable();
-    for (let event = this.core.nextEvent(); event >= 0; event = this.core.nextEvent()) {
-      const link = this.links.get(event & 0xffffff);
-      if (link && event >>> 24 === EVENT_CLOSE) {
-        this.collect(link.slot, link);
-        link.closing = true;
-      }
+    for (let kind = this.core.nextEvent(); kind >= 0; kind = this.core.nextEvent()) {
+      const link = this.links.get(this.core.eventSlot());
+      if (!link) continue;
+      if (kind === EVENT_CONNECTED) this.connected(link);
+      else if (kind === EVENT_CLOSE) this.serverClosed(link, this.core.eventReason());
     }
+    this.collectWritable(); // what the events caused (a will published at a close)
     if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(() => this.flush());
@@ -207,7 +350,7 @@ export class BrokerHost {
     // next sync: until then no acknowledgement depends on them, and losing them only repeats a
     // delivery.
     let synced = this.flash === null;
-    for (const link of this.links.values()) {
+    for (const link of this.flushing()) {
       if (link.out.length > 0) {
         if (!synced) {
           this.flash.sync();
@@ -215,13 +358,94 @@ export class BrokerHost {
         }
         link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
         link.out = [];
+        link.outBytes = 0;
       }
-      if (link.closing) link.end();
+      if (link.closing) this.finish(link);
     }
+    this.closingLinks.clear();
+    const retry = this.progress && this.waiting.size > 0;
+    this.progress = false;
+    if (retry) {
+      this.retryWaiting();
+      this.afterCore();
+    }
+  }
+
+  /** Links with something to write or to finish this turn. */
+  *flushing() {
+    yield* this.links.values();
+    yield* this.closingLinks;
+  }
+
+  // ---- opening and closing ----------------------------------------------------------------------
+
+  /** EVENT_CONNECTED: the CONNECT was accepted. */
+  connected(link) {
+    link.connected = true;
+    link.raisePacketLimit?.(this.rxSize);
+    this.emit("connect", { ...this.identity(link), address: link.address, listener: link.listener,
+      version: this.core.connectionVersion(link.slot), clean: this.core.connectionCleanStart(link.slot) === 1,
+      keepAlive: this.core.connectionKeepAlive(link.slot) });
+  }
+
+  /**
+   * EVENT_CLOSE: the core closed the connection. What it owes the peer is collected now, the slot
+   * is freed (publishing the will) now, and the socket is ended at the flush and destroyed
+   * CLOSE_LINGER_MS later if the peer has not closed it by then.
+   */
+  serverClosed(link, reason) {
+    this.collect(link, true);
+    const identity = this.identity(link);
+    link.closing = true;
+    this.links.delete(link.slot);
+    this.waiting.delete(link);
+    this.closingLinks.add(link);
+    this.core.closed(link.slot, nowMs());
+    this.progress = true;
+    const description = { ...identity, address: link.address, reason: closeText(reason), code: reason < 0x100 ? reason : null };
+    if (link.connected) this.emit("disconnect", description);
+    else if (reason !== CLOSE_CONNECT_TIMEOUT && reason !== CLOSE_PUSHED_OUT && identity.clientId !== null) this.emit("refuse", description);
+    else this.emit("disconnect", description);
+  }
+
+  /** Ends a link the server closed; destroys it if it lingers. */
+  finish(link) {
+    if (link.finished) return;
+    link.finished = true;
+    link.end();
+    const timer = setTimeout(() => link.destroy(), CLOSE_LINGER_MS);
+    timer.unref();
+    link.lingerTimer = timer;
+  }
+
+  /** The peer closed the socket (or it failed, or we destroyed it after the linger). */
+  peerClosed(link) {
+    clearTimeout(link.lingerTimer);
+    this.waiting.delete(link);
+    if (this.links.get(link.slot) !== link) return; // the server closed it: reported already
+    const identity = this.identity(link);
+    this.links.delete(link.slot);
+    link.closing = true;
+    this.core.closed(link.slot, nowMs());
+    this.progress = true;
+    this.emit("disconnect", { ...identity, address: link.address, reason: "closed its connection", code: null });
+    this.afterCore();
+  }
+
+  /** The client id and user name the core holds for the link's slot (null before a CONNECT named them). */
+  identity(link) {
+    const slot = link.slot;
+    const clientIdLength = this.core.connectionClientIdLength(slot);
+    const usernameLength = this.core.connectionUsernameLength(slot);
+    return {
+      clientId: clientIdLength >= 0 ? this.text(this.core.connectionClientIdPointer(slot), clientIdLength) : null,
+      username: usernameLength >= 0 ? this.text(this.core.connectionUsernamePointer(slot), usernameLength) : null,
+    };
   }
 
   tick() {
     this.core.poll(nowMs());
+    this.progress = true; // a publisher may have waited long enough for a subscriber that does not move
     this.afterCore();
   }
 
@@ -232,27 +456,21 @@ export class BrokerHost {
   }
 
   authenticate(slot, clientIdPointer, clientIdLength, usernamePointer, usernameLength, passwordPointer, passwordLength) {
-    const clientId = this.text(clientIdPointer, clientIdLength);
     const link = this.links.get(slot);
-    let username = usernameLength >= 0 ? this.text(usernamePointer, usernameLength) : null;
-    if (link?.certificateName) {
-      username = link.certificateName; // use_identity_as_username: the certificate vouches, no password asked
-    } else if (link?.identityRequired) {
-      return REASON_NOT_AUTHORIZED; // a listener that takes identities from certificates got none
-    } else if (username === null) {
-      if (!this.allowAnonymous) return REASON_NOT_AUTHORIZED;
-    } else if (this.passwords !== null) {
-      const entry = this.passwords.get(username);
-      const password = Buffer.from(new Uint8Array(this.memory, passwordPointer, Math.max(passwordLength, 0)));
-      if (!entry || passwordLength < 0 || !verifyPassword(entry, password)) return REASON_BAD_CREDENTIALS;
-    }
-    this.identities.set(clientId, { clientId, username });
-    return 0;
+    if (link?.certificateName) return 0; // use_identity_as_username: the certificate vouches, no password asked
+    if (link?.identityRequired) return REASON_NOT_AUTHORIZED; // a listener that takes identities from certificates got none
+    if (usernameLength < 0) return this.allowAnonymous ? 0 : REASON_NOT_AUTHORIZED;
+    if (this.passwords === null) return 0;
+    const entry = this.passwords.get(this.text(usernamePointer, usernameLength));
+    const password = Buffer.from(new Uint8Array(this.memory, passwordPointer, Math.max(passwordLength, 0)));
+    return entry && passwordLength >= 0 && verifyPassword(entry, password) ? 0 : REASON_BAD_CREDENTIALS;
   }
 
-  authorize(clientIdPointer, clientIdLength, access, topicPointer, topicLength) {
-    const clientId = this.text(clientIdPointer, clientIdLength);
-    const identity = this.identities.get(clientId) ?? { clientId, username: null };
+  authorize(clientIdPointer, clientIdLength, usernamePointer, usernameLength, access, topicPointer, topicLength) {
+    const identity = {
+      clientId: this.text(clientIdPointer, clientIdLength),
+      username: usernameLength >= 0 ? this.text(usernamePointer, usernameLength) : null,
+    };
     return aclCheck(this.acl, identity, this.text(topicPointer, topicLength), ACCESS_NAMES[access]) ? 1 : 0;
   }
 
@@ -262,11 +480,19 @@ export class BrokerHost {
 
   async close() {
     clearInterval(this.timer);
-    for (const link of this.links.values()) link.destroy();
+    for (const link of [...this.links.values(), ...this.closingLinks]) link.destroy();
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
     this.flash?.close();
     this.flash = null;
   }
+}
+
+/** A close reason from the core (EVENT_CLOSE), in words. */
+function closeText(reason) {
+  if (reason === CLOSE_CONNECT_TIMEOUT) return "no CONNECT in time";
+  if (reason === CLOSE_PUSHED_OUT) return "pushed out before CONNECT by newer connections";
+  if (reason >= CLOSE_BY_CLIENT && reason < CLOSE_BY_CLIENT + 0x100) return "disconnected";
+  return REASON_TEXT[reason] ?? `reason 0x${reason.toString(16)}`;
 }
 
 /** The common name of a verified TLS client certificate, or null. */
@@ -275,33 +501,57 @@ function certificateName(socket) {
   return socket.getPeerCertificate()?.subject?.CN ?? null;
 }
 
+/**
+ * The fields every link has; a transport adds write, end, destroy, queued (bytes it holds),
+ * pauseReading and resumeReading, and calls onData, onDrain and onClose.
+ */
+export function linkNew(address, fields) {
+  return {
+    slot: -1, listener: 0, address, pending: null, out: [], outBytes: 0, closing: false, finished: false, connected: false,
+    congested: false, lingerTimer: null, internal: false, identityRequired: false, certificateName: null,
+    onData: null, onDrain: null, onClose: null, ...fields,
+  };
+}
+
 /** A TCP or TLS socket as a link. */
 function socketLink(socket, identityFromCertificate) {
-  const link = {
-    slot: -1, pending: null, out: [], closing: false, onData: null, onClose: null,
+  const link = linkNew(`${socket.remoteAddress}:${socket.remotePort}`, {
     identityRequired: identityFromCertificate,
     certificateName: identityFromCertificate ? certificateName(socket) : null,
     write: (data) => socket.write(data),
     end: () => { if (!socket.writableEnded) socket.end(); },
     destroy: () => socket.destroy(),
-  };
+    queued: () => socket.writableLength,
+    pauseReading: () => socket.pause(),
+    resumeReading: () => socket.resume(),
+  });
   socket.on("data", (chunk) => link.onData?.(chunk));
+  socket.on("drain", () => link.onDrain?.());
   socket.on("error", () => {}); // 'close' follows
   socket.on("close", () => link.onClose?.());
   return link;
 }
 
-/** A WebSocket (subprotocol "mqtt") as a link: binary frames carry the byte stream. */
-function webSocketLink(ws, socket, identityFromCertificate) {
-  const link = {
-    slot: -1, pending: null, out: [], closing: false, onData: null, onClose: null,
+/**
+ * A WebSocket (subprotocol "mqtt") as a link: binary frames carry the byte stream. Until the
+ * CONNECT is accepted a frame may hold at most `connectSizeMax` bytes; then the packet size.
+ */
+function webSocketLink(ws, socket, identityFromCertificate, connectSizeMax) {
+  const receiver = ws._receiver; // ws 8 checks `_maxPayload` on each frame header
+  if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = connectSizeMax;
+  const link = linkNew(`${socket.remoteAddress}:${socket.remotePort}`, {
     identityRequired: identityFromCertificate,
     certificateName: identityFromCertificate ? certificateName(socket) : null,
     write: (data) => ws.send(data),
     end: () => ws.close(),
     destroy: () => ws.terminate(),
-  };
+    queued: () => ws.bufferedAmount,
+    pauseReading: () => ws.pause(),
+    resumeReading: () => ws.resume(),
+    raisePacketLimit: (size) => { if (receiver && typeof receiver._maxPayload === "number") receiver._maxPayload = size; },
+  });
   ws.on("message", (data) => link.onData?.(Buffer.isBuffer(data) ? data : Buffer.from(data)));
+  socket.on("drain", () => link.onDrain?.());
   ws.on("error", () => {});
   ws.on("close", () => link.onClose?.());
   return link;

@@ -16,7 +16,8 @@ import { HostFlash } from "./flash_host";
 declare function hostAuthenticate(slot: i32, clientId: usize, clientIdLength: i32, username: usize, usernameLength: i32,
   password: usize, passwordLength: i32): i32;
 @external("env", "authorize")
-declare function hostAuthorize(clientId: usize, clientIdLength: i32, access: i32, topic: usize, topicLength: i32): i32;
+declare function hostAuthorize(clientId: usize, clientIdLength: i32, username: usize, usernameLength: i32, access: i32,
+  topic: usize, topicLength: i32): i32;
 
 function pointerOf(span: Span): usize {
   return span.buffer.dataStart + <usize>span.offset;
@@ -33,15 +34,19 @@ class HostSecurity extends Security {
       pointerOf(password), hasPassword ? password.length : -1);
   }
 
-  authorize(clientId: Span, access: i32, topic: Span): bool {
+  authorize(clientId: Span, hasUsername: bool, username: Span, access: i32, topic: Span): bool {
     if (!this.authorizeOn) return true;
-    return hostAuthorize(pointerOf(clientId), clientId.length, access, pointerOf(topic), topic.length) != 0;
+    return hostAuthorize(pointerOf(clientId), clientId.length, pointerOf(username), hasUsername ? username.length : -1, access,
+      pointerOf(topic), topic.length) != 0;
   }
 }
 
 const security: HostSecurity = new HostSecurity();
 
-/** Before `init`: whether to ask the host about CONNECTs (password file, anonymous rules) and about topics (ACL). */
+/**
+ * Whether to ask the host about CONNECTs (password file, anonymous rules) and about topics
+ * (ACL): before `init`, and again whenever the host's tables change (a reload).
+ */
 export function securityUse(authenticate: i32, authorize: i32): void {
   security.authenticateOn = authenticate != 0;
   security.authorizeOn = authorize != 0;
@@ -106,8 +111,48 @@ export function open(nowMs: i32): i32 { return broker!.open(nowMs); }
 export function input(slot: i32, nowMs: i32, length: i32): i32 { return broker!.input(slot, nowMs, rx!, 0, length); }
 export function output(slot: i32, nowMs: i32): i32 { return broker!.output(slot, nowMs, tx!, 0, tx!.length); }
 export function closed(slot: i32, nowMs: i32): void { broker!.closed(slot, nowMs); }
+/** Why the last `input` on `slot` stopped short: INPUT_* in broker/connections.ts (0: it did not pause). */
+export function inputBlocked(slot: i32): i32 { return broker!.inputBlocked(slot); }
+/** The host holds too much of `slot`'s output (1) or has drained it (0): see Broker.congestedSet. */
+export function congestedSet(slot: i32, congested: i32): void { broker!.congestedSet(slot, congested != 0); }
 export function poll(nowMs: i32): void { broker!.poll(nowMs); }
 export function nextWritable(): i32 { return broker!.nextWritable(); }
+/** Pulls the next event: its kind (EVENT_* in broker/counters.ts), or -1; then `eventSlot` and `eventReason`. */
 export function nextEvent(): i32 { return broker!.nextEvent(); }
+export function eventSlot(): i32 { return broker!.eventSlot; }
+export function eventReason(): i32 { return broker!.eventReason; }
+
+// What a connection is, for the host's log: valid from its EVENT_CONNECTED until it is `closed`
+// (the client id from its CONNECT on, so a refusal can name it too).
+export function connectionClientIdPointer(slot: i32): usize {
+  return broker!.connections.clientIds.dataStart + <usize>(slot * broker!.connections.clientIdSizeMax);
+}
+/** Length of the client id, or -1 before a CONNECT named one. */
+export function connectionClientIdLength(slot: i32): i32 { return broker!.connections.clientIdLength[slot]; }
+export function connectionUsernamePointer(slot: i32): usize {
+  return broker!.connections.usernames.dataStart + <usize>(slot * broker!.connections.usernameSizeMax);
+}
+/** Length of the user name, or -1 for none. */
+export function connectionUsernameLength(slot: i32): i32 { return broker!.connections.usernameLength[slot]; }
+export function connectionVersion(slot: i32): i32 { return broker!.connections.version[slot]; }
+export function connectionKeepAlive(slot: i32): i32 { return broker!.connections.keepAliveMs[slot] / 1000; }
+export function connectionCleanStart(slot: i32): i32 { return broker!.connections.cleanStart[slot]; }
+
+/**
+ * Right after `open`: the connection acts as the user name in `rx[0 .. length)`, which a TLS
+ * client certificate vouches for (use_identity_as_username). Returns 0, or -1 when it is longer
+ * than usernameSizeMax (the host refuses the socket).
+ */
+export function connectionIdentity(slot: i32, length: i32): i32 {
+  const connections = broker!.connections;
+  if (length > connections.usernameSizeMax) return -1;
+  identity.set(rx!, 0, length);
+  connections.usernameSet(slot, identity);
+  return 0;
+}
+const identity: Span = new Span();
+
+/** Right after `open`: the connection is the host's own (the bridge's local side), which may write $SYS. */
+export function connectionInternal(slot: i32): void { broker!.connections.internal[slot] = 1; }
 export function counter(index: i32): i32 { return broker!.counters[index]; }
 export function connectedCount(): i32 { return broker!.connections.connected; }
