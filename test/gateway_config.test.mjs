@@ -2,7 +2,10 @@
 // Method: whole files in; whole config objects, or exact [line, message] lists, out (Mosquitto's behaviour is cited in tools/gateway/config.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../tools/gateway/config.mjs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { includeOrder, parseConfig } from '../tools/gateway/config.mjs';
 
 const FILE = '/etc/wrenmq/mosquitto.conf';
 
@@ -22,12 +25,15 @@ const DEFAULTS = {
   allowAnonymous: false, maxConnections: -1, aclFile: null, passwordFile: null, maxPacketSize: 0, messageSizeLimit: 0,
   maxInflightMessages: 20, maxQueuedMessages: 1000, retainAvailable: true, maxKeepalive: 65535, sysInterval: 10, bridges: [],
   persistence: false, persistenceLocation: null, persistenceFile: 'wrenmq.flash',
+  files: [FILE], localOnly: false, maxQueuedBytes: 0, persistentClientExpiration: null, maxSessionsPerUser: null,
+  pidFile: null, user: null, logDest: [{ kind: 'stderr' }], logType: ['error', 'warning', 'notice', 'information'],
+  logTimestamp: true, logTimestampFormat: null, logFacility: null, connectionMessages: true,
 };
 const PLAIN = { protocol: 'mqtt', maxConnections: -1, tls: null };
 
 test('an empty file: one local-only listener on 127.0.0.1:1883, anonymous allowed, every default', () => {
   assert.deepEqual(configOf(''), {
-    ...DEFAULTS, allowAnonymous: true, listeners: [{ port: 1883, host: '127.0.0.1', ...PLAIN }],
+    ...DEFAULTS, allowAnonymous: true, localOnly: true, listeners: [{ port: 1883, host: '127.0.0.1', ...PLAIN }],
   });
   assert.deepEqual(configOf('# only a comment', '', '   '), configOf(''));
 });
@@ -63,6 +69,27 @@ test('every supported option, set', () => {
     'persistence true',
     'persistence_location /var/lib/wrenmq/',
     'persistence_file gateway.flash',
+    'persistent_client_expiration 14d',
+    'max_queued_bytes 65536',
+    'max_sessions_per_user 25%',
+    'pid_file /run/wrenmq/wrenmq.pid',
+    'user wrenmq',
+    'log_dest stdout',
+    'log_dest file /var/log/wrenmq/wrenmq.log',
+    'log_dest syslog',
+    'log_type debug',
+    'log_type subscribe',
+    'log_timestamp false',
+    'log_timestamp_format %Y-%m-%dT%H:%M:%S %z',
+    'log_facility 5',
+    'connection_messages false',
+    'allow_duplicate_messages true',
+    'allow_zero_length_clientid true',
+    'check_retain_source false',
+    'queue_qos0_messages false',
+    'upgrade_outgoing_qos false',
+    'max_inflight_bytes 0',
+    'memory_limit 0',
   );
   assert.deepEqual(config, {
     listeners: [
@@ -84,6 +111,11 @@ test('every supported option, set', () => {
     maxPacketSize: 20, messageSizeLimit: 268435455, maxInflightMessages: 0, maxQueuedMessages: 5,
     retainAvailable: false, maxKeepalive: 10, sysInterval: 0, bridges: [],
     persistence: true, persistenceLocation: '/var/lib/wrenmq', persistenceFile: 'gateway.flash',
+    files: [FILE], localOnly: false, persistentClientExpiration: 14 * 86400, maxQueuedBytes: 65536,
+    maxSessionsPerUser: { percent: 25 }, pidFile: '/run/wrenmq/wrenmq.pid', user: 'wrenmq',
+    logDest: [{ kind: 'stdout' }, { kind: 'file', path: '/var/log/wrenmq/wrenmq.log' }, { kind: 'syslog' }],
+    logType: ['subscribe', 'debug'], logTimestamp: false, logTimestampFormat: '%Y-%m-%dT%H:%M:%S %z', logFacility: 5,
+    connectionMessages: false,
   });
 });
 
@@ -128,8 +160,8 @@ test('unknown, unsupported and misplaced words', () => {
   assert.deepEqual(errorsOf('listener 1883', 'allow_anonymous true', '', '', '', '', 'foo bar'), [
     [7, "unknown option 'foo' (line 7)"],
   ]);
-  assert.deepEqual(errorsOf('autosave_interval 1800', 'auth_opt_backend x', 'bind_address 0.0.0.0', 'listener 1883'), [
-    [1, "unsupported option 'autosave_interval': a Mosquitto option the wrenmq gateway does not implement (line 1)"],
+  assert.deepEqual(errorsOf('clientid_prefixes secure-', 'auth_opt_backend x', 'bind_address 0.0.0.0', 'listener 1883'), [
+    [1, "unsupported option 'clientid_prefixes': a Mosquitto option the wrenmq gateway does not implement (line 1)"],
     [2, "unsupported option 'auth_opt_backend': a Mosquitto option the wrenmq gateway does not implement (line 2)"],
     [3, "unsupported option 'bind_address': a Mosquitto option the wrenmq gateway does not implement (line 3)"],
   ]);
@@ -280,4 +312,166 @@ test('never throws, and every error names a line that exists', () => {
       assert.ok(line >= 1 && line <= lines.length && message.endsWith(`(line ${line})`), message);
     }
   }
+});
+
+/** Parses text and returns the warnings as [line, message] pairs (errors must be empty). */
+function warningsOf(...lines) {
+  const { errors, warnings } = parseConfig(lines.join('\n'), { file: FILE });
+  assert.deepEqual(errors, []);
+  return warnings.map(({ line, message }) => [line, message]);
+}
+
+test('ignored options are checked, then named in a warning; nothing changes', () => {
+  assert.deepEqual(warningsOf('autosave_interval 1800', 'autosave_on_changes false', 'set_tcp_nodelay true', 'retry_interval 20',
+    'websockets_log_level 0', 'websockets_headers_size 4096', 'auth_plugin_deny_special_chars true'), [
+    [1, 'autosave_interval is ignored: nothing to schedule: with persistence, wrenmq writes before it acknowledges (line 1)'],
+    [2, 'autosave_on_changes is ignored: nothing to schedule: with persistence, wrenmq writes before it acknowledges (line 2)'],
+    [3, "set_tcp_nodelay is ignored: plain TCP listeners always set TCP_NODELAY (one write per connection per turn); TLS ones keep Node's default (line 3)"],
+    [4, 'retry_interval is ignored: not in mosquitto.conf(5) 2.0.11, whose broker also only warns that it is gone (line 4)'],
+    [5, "websockets_log_level is ignored: libwebsockets' log level: the WebSocket server is Node's ws (line 5)"],
+    [6, "websockets_headers_size is ignored: libwebsockets' header buffer: Node reads HTTP headers up to 16 KiB (line 6)"],
+    [7, 'auth_plugin_deny_special_chars is ignored: only concerns auth plugins, which are refused (line 7)'],
+  ]);
+  assert.deepEqual(configOf('autosave_interval 1800', 'set_tcp_nodelay true'), configOf(''));
+  assert.deepEqual(errorsOf('autosave_interval -1', 'set_tcp_nodelay yes', 'websockets_headers_size 65536', 'retry_interval'), [
+    [1, 'autosave_interval -1 is out of range 0..2147483647 (line 1)'],
+    [2, "set_tcp_nodelay must be true or false, not 'yes' (line 2)"],
+    [3, 'websockets_headers_size 65536 is out of range 0..65535 (line 3)'],
+    [4, "missing argument for 'retry_interval': expected a number (line 4)"],
+  ]);
+  // Bridge options stay bridge options: after a connection, or an error.
+  assert.deepEqual(errorsOf('idle_timeout 60'), [
+    [1, "'idle_timeout' before any 'connection' line: bridge options follow the connection they configure (line 1)"],
+  ]);
+  const { errors, warnings } = parseConfig(['connection up', 'address 127.0.0.1', 'topic a/#', 'idle_timeout 60', 'threshold 0'].join('\n'));
+  assert.deepEqual(errors.map((error) => error.message), ['threshold 0 is out of range 1..2147483647 (line 5)']);
+  assert.deepEqual(warnings.map((warning) => warning.line), [4]);
+});
+
+test("options whose Mosquitto default is wrenmq's behaviour: that value, and no other", () => {
+  assert.deepEqual(configOf('allow_duplicate_messages true', 'allow_zero_length_clientid 1', 'check_retain_source false',
+    'queue_qos0_messages false', 'upgrade_outgoing_qos 0', 'max_inflight_bytes 0', 'memory_limit 0', 'message_size_limit 0'), configOf(''));
+  assert.deepEqual(errorsOf('allow_duplicate_messages false', 'queue_qos0_messages true', 'max_inflight_bytes 1000', 'memory_limit 1000000',
+    'message_size_limit 1000', 'upgrade_outgoing_qos true'), [
+    [1, 'allow_duplicate_messages false is not supported: only true (the default): a client whose subscriptions overlap gets one copy per matching subscription (line 1)'],
+    [2, 'queue_qos0_messages true is not supported: only false (the default): offline sessions keep QoS 1 and 2 messages only (line 2)'],
+    [3, 'max_inflight_bytes 1000 is not supported: only 0 (no limit, the default): in-flight deliveries are counted, not sized (line 3)'],
+    [4, "memory_limit 1000000 is not supported: only 0 (no limit, the default): the broker's memory is fixed at start by the board profile (`make budget`) (line 4)"],
+    [5, 'message_size_limit 1000 is not supported: only 0 or 268435455 (no limit): the broker has no payload limit; use max_packet_size (line 5)'],
+    [6, 'upgrade_outgoing_qos true is not supported: only false (the default): a delivery takes the lower of the two QoS, as MQTT requires (line 6)'],
+  ]);
+});
+
+test('log_dest and log_type: repeatable, the first replaces the default, none clears, all sets every type', () => {
+  assert.deepEqual(configOf('log_dest stdout', 'log_dest stderr', 'log_dest stdout').logDest, [{ kind: 'stdout' }, { kind: 'stderr' }]);
+  assert.deepEqual(configOf('log_dest stdout', 'log_dest none').logDest, []);
+  assert.deepEqual(configOf('log_dest none', 'log_dest file  logs/my broker.log ').logDest, [{ kind: 'file', path: '/etc/wrenmq/logs/my broker.log' }]);
+  assert.deepEqual(configOf('log_type all').logType, ['error', 'warning', 'notice', 'information', 'subscribe', 'unsubscribe', 'websockets', 'debug']);
+  assert.deepEqual(configOf('log_type all', 'log_type none', 'log_type error').logType, ['error']);
+  assert.deepEqual(configOf('log_type warning', 'log_type error').logType, ['error', 'warning']);
+  assert.deepEqual(warningsOf('log_dest topic'), [[1, 'log_dest topic is ignored: wrenmq does not publish its log on $SYS/broker/log yet (line 1)']]);
+  assert.deepEqual(errorsOf('log_dest file /a.log', 'log_dest file /b.log', 'log_dest dlt', 'log_dest disk', 'log_dest', 'log_dest file',
+    'log_type chatty', 'log_type', 'log_type error warning', 'log_dest stderr stdout'), [
+    [2, 'log_dest file given twice (first on line 1): one log file only (line 2)'],
+    [3, 'log_dest dlt is not supported: wrenmq has no Diagnostic Log and Trace output (line 3)'],
+    [4, "log_dest must be one of stderr, stdout, file, syslog, topic, none, not 'disk' (line 4)"],
+    [5, "missing argument for 'log_dest': expected stderr, stdout, file, syslog, topic, none (line 5)"],
+    [6, "missing argument for 'log_dest file': expected a path (line 6)"],
+    [7, "log_type must be one of none, all, error, warning, notice, information, subscribe, unsubscribe, websockets, debug, not 'chatty' (line 7)"],
+    [8, "missing argument for 'log_type': expected none, all, error, warning, notice, information, subscribe, unsubscribe, websockets, debug (line 8)"],
+    [9, "extra argument 'warning' after 'log_type error' (line 9)"],
+    [10, "extra argument 'stdout' after 'log_dest stderr' (line 10)"],
+  ]);
+});
+
+test('log_timestamp_format: the strftime subset only; log_facility 0..7', () => {
+  assert.equal(configOf('log_timestamp_format [%Y-%m-%d %H:%M:%S %z] %s %%').logTimestampFormat, '[%Y-%m-%d %H:%M:%S %z] %s %%');
+  assert.deepEqual(errorsOf('log_timestamp_format %F %T', 'log_timestamp_format', 'log_timestamp_format 100%', 'log_facility 8', 'log_facility -1'), [
+    [1, "log_timestamp_format: '%F' is not supported (only %Y %m %d %H %M %S %z %s %%) (line 1)"],
+    [2, "missing argument for 'log_timestamp_format': expected a format (line 2)"],
+    [3, "log_timestamp_format: ends with a lone '%' (line 3)"],
+    [4, 'log_facility 8 is out of range 0..7 (line 4)'],
+    [5, 'log_facility -1 is out of range 0..7 (line 5)'],
+  ]);
+  assert.deepEqual(errorsOf('log_timestamp_format %s', 'log_timestamp_format %Y'), [[2, 'log_timestamp_format given twice (first on line 1) (line 2)']]);
+});
+
+test('persistent_client_expiration: an integer and h, d, w, m (30 days) or y (365 days), in seconds', () => {
+  const seconds = (value) => configOf(`persistent_client_expiration ${value}`).persistentClientExpiration;
+  assert.deepEqual(['1h', '2d', '1w', '2m', '1y', '68y'].map(seconds), [3600, 172800, 604800, 5184000, 31536000, 68 * 31536000]);
+  assert.equal(configOf('').persistentClientExpiration, null);
+  assert.deepEqual(errorsOf('persistent_client_expiration 14', 'persistent_client_expiration 1.5d', 'persistent_client_expiration 0d',
+    'persistent_client_expiration 69y', 'persistent_client_expiration', 'persistent_client_expiration 1d 2d'), [
+    [1, "persistent_client_expiration must be a whole number and one of h, d, w, m, y (hours, days, weeks, months, years), not '14' (line 1)"],
+    [2, "persistent_client_expiration must be a whole number and one of h, d, w, m, y (hours, days, weeks, months, years), not '1.5d' (line 2)"],
+    [3, 'persistent_client_expiration must be longer than 0 (leave it out to never expire sessions) (line 3)'],
+    [4, 'persistent_client_expiration 69y is more than 2147483647 seconds (line 4)'],
+    [5, "missing argument for 'persistent_client_expiration': expected a duration such as 14d (line 5)"],
+    [6, "extra argument '2d' after 'persistent_client_expiration 1d' (line 6)"],
+  ]);
+});
+
+test('max_queued_bytes, max_sessions_per_user, pid_file and user', () => {
+  const config = configOf('max_queued_bytes 1048576', 'max_sessions_per_user 4', 'pid_file run/wrenmq.pid', 'user nobody', 'user wrenmq');
+  assert.equal(config.maxQueuedBytes, 1048576);
+  assert.deepEqual(config.maxSessionsPerUser, { count: 4 });
+  assert.equal(config.pidFile, '/etc/wrenmq/run/wrenmq.pid');
+  assert.equal(config.user, 'wrenmq', 'user given twice: the last wins, as in Mosquitto');
+  assert.deepEqual(configOf('max_sessions_per_user 100%').maxSessionsPerUser, { percent: 100 });
+  assert.deepEqual(configOf('max_sessions_per_user 0').maxSessionsPerUser, { count: 0 });
+  assert.deepEqual(errorsOf('max_sessions_per_user 0%', 'max_sessions_per_user 101%', 'max_sessions_per_user half', 'max_queued_bytes -1',
+    'pid_file a', 'pid_file b', 'user'), [
+    [1, 'max_sessions_per_user 0% is out of range 1%..100% (line 1)'],
+    [2, 'max_sessions_per_user 101% is out of range 1%..100% (line 2)'],
+    [3, "max_sessions_per_user must be a number or a percentage such as 50%, not 'half' (line 3)"],
+    [4, 'max_queued_bytes -1 is out of range 0..2147483647 (line 4)'],
+    [6, 'pid_file given twice (first on line 5) (line 6)'],
+    [7, "missing argument for 'user': expected a name (line 7)"],
+  ]);
+});
+
+test("include_dir: the directory's .conf files in Mosquitto's order, read at that line, each in its own scope", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'wrenmq-include-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const conf = join(dir, 'conf.d');
+  mkdirSync(conf);
+  // mosquitto.conf(5)'s example (b, A, 01, a, B, 00 load as 00, 01, A, a, B, b), plus what is not loaded.
+  for (const name of ['b', 'A', '01', 'a', 'B', '00', '_z']) writeFileSync(join(conf, `${name}.conf`), `# ${name}\n`);
+  writeFileSync(join(conf, '.conf'), 'not loaded: only ".conf"\n');
+  writeFileSync(join(conf, 'notes.txt'), 'not loaded: not .conf\n');
+  const main = join(dir, 'mosquitto.conf');
+  const read = (...lines) => { writeFileSync(main, lines.join('\n')); return parseConfig(lines.join('\n'), { file: main }); };
+  const { config, errors } = read('include_dir conf.d');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(config.files, [main, ...['00', '01', 'A', 'a', 'B', 'b', '_z'].map((name) => join(conf, `${name}.conf`))]);
+  assert.deepEqual(['b', 'A', '01', 'a', 'B', '00'].sort(includeOrder), ['00', '01', 'A', 'a', 'B', 'b']);
+
+  // Errors name the included file and its line; they come after the main file's.
+  writeFileSync(join(conf, 'B.conf'), '# fine\nbogus 1\nlistener 1883\nmax_connections x\n');
+  writeFileSync(join(conf, 'b.conf'), 'include_dir /tmp\n');
+  assert.deepEqual(read('include_dir conf.d', 'nonsense').errors, [
+    { file: main, line: 2, message: "unknown option 'nonsense' (line 2)" },
+    { file: join(conf, 'B.conf'), line: 2, message: "unknown option 'bogus' (line 2)" },
+    { file: join(conf, 'B.conf'), line: 4, message: "max_connections must be a number, not 'x' (line 4)" },
+    { file: join(conf, 'b.conf'), line: 1, message: 'include_dir in an included file: mosquitto reads include_dir only in the main file (and skips it elsewhere) (line 1)' },
+  ]);
+
+  // Each file starts on the default listener: the main file's listener carries on after include_dir.
+  writeFileSync(join(conf, 'B.conf'), 'listener 1884\n');
+  writeFileSync(join(conf, 'b.conf'), 'max_connections 3\n');
+  assert.deepEqual(read('listener 1883', 'include_dir conf.d', 'max_connections 7').errors.map(({ file, message }) => [file, message]), [
+    [join(conf, 'b.conf'), "'max_connections' before any listener: add a 'listener' line before it (mosquitto would apply it to an implicit listener on port 1883 on every interface) (line 1)"],
+  ]);
+  writeFileSync(join(conf, 'b.conf'), 'password_file ../pw\nlistener 1883\n');
+  const both = read('listener 1885', 'include_dir conf.d', 'max_connections 7', 'password_file other');
+  assert.deepEqual(both.errors.map(({ file, message }) => [file, message]), [
+    [main, `password_file given twice (first on line 1 of ${join(conf, 'b.conf')}) (line 4)`],
+  ]);
+  assert.equal(both.config.passwordFile, join(dir, 'pw'), "an included file's relative paths follow that file");
+  assert.deepEqual(both.config.listeners.map(({ port, maxConnections }) => [port, maxConnections]), [[1885, 7], [1884, -1], [1883, -1]]);
+
+  // A directory that cannot be opened is an error, as in Mosquitto 2.0.11 ("Unable to open include_dir").
+  assert.deepEqual(read('include_dir missing.d').errors.map(({ message }) => message), [
+    `include_dir ${join(dir, 'missing.d')} cannot be opened (ENOENT) (line 1)`,
+  ]);
 });

@@ -14,6 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerEventLine, brokerEventsLog, Logger, timestampFormat } from '../tools/gateway/log.mjs';
+import { parseConfig } from '../tools/gateway/config.mjs';
+import { IGNORED, OPTIONS, OPTIONS_TABLE_MARKER, optionsTableMarkdown, REFUSED, SUPPORTED } from '../tools/gateway/options.mjs';
 import { sleep, until } from './support/brokers.mjs';
 
 /** A stream that keeps what is written to it. */
@@ -29,6 +31,8 @@ function tempDir(t, prefix) {
   return dir;
 }
 
+const REPO = new URL('../', import.meta.url).pathname;
+const MAN_PAGE = '/usr/share/man/man5/mosquitto.conf.5.gz';
 const SECONDS = 1796689246; // a moment, in Unix seconds, for lines with fixed timestamps
 
 // ---- log.mjs ----------------------------------------------------------------------------------
@@ -163,4 +167,80 @@ test("the broker host's events, worded as Mosquitto 2.0.11 words them (seen with
   for (const [name, event] of cases) host.emit(name, event);
   assert.equal(stderr.text(), cases.map(([, , [, message]]) => `${message}\n`).join(''));
   assert.equal(brokerEventsLog({}, new Logger({}, { stderr })), false, 'a host that emits nothing is reported, not an error');
+});
+
+// ---- the option table -------------------------------------------------------------------------
+
+/**
+ * The options mosquitto.conf(5) documents: each is a paragraph `.PP`, then a line opening with
+ * its name in bold (`\fBname\fR`, sometimes two names: `\fBaddress\fR …, \fBaddresses\fR …`),
+ * then `.RS` (the indented description). Examples and prose use bold too, but not that shape.
+ */
+function manPageOptions(roff) {
+  const lines = roff.split('\n');
+  const names = new Set();
+  for (let index = 1; index + 1 < lines.length; index++) {
+    if (lines[index - 1] !== '.PP' || !lines[index].startsWith('\\fB') || !lines[index + 1].startsWith('.RS')) continue;
+    for (const [, bold] of lines[index].matchAll(/\\fB(.*?)\\fR/g)) {
+      const name = bold.replace(/\\&/g, '').replace(/\\-/g, '-');
+      if (/^[a-z][a-z0-9_.]*\*?$/.test(name)) names.add(name);
+    }
+  }
+  return names;
+}
+
+test('every option mosquitto.conf(5) documents is in the option table', (t) => {
+  if (!existsSync(MAN_PAGE)) return t.skip(`${MAN_PAGE} is not installed (Debian's mosquitto package has it)`);
+  const names = manPageOptions(spawnSync('zcat', [MAN_PAGE], { encoding: 'utf8' }).stdout);
+  assert.ok(names.size >= 100 && names.has('listener') && names.has('auth_opt_*') && names.has('ciphers_tls1.3') && names.has('addresses'),
+    `the extraction found ${names.size} names: ${[...names].join(' ')}`);
+  assert.deepEqual([...names].filter((name) => !Object.hasOwn(OPTIONS, name)), []);
+  return undefined;
+});
+
+test('the option table: one status and a one-line note each; printed as Markdown by config.mjs --options-table', () => {
+  for (const [name, { section, status, note }] of Object.entries(OPTIONS)) {
+    assert.ok([SUPPORTED, IGNORED, REFUSED].includes(status), name);
+    assert.ok(['general', 'listener', 'bridge'].includes(section), name);
+    assert.ok(!note.includes('\n'), name);
+    if (status === IGNORED) assert.ok(note.length > 0, `${name}: an ignored option says why ignoring it is harmless`);
+  }
+  const printed = spawnSync(process.execPath, [join(REPO, 'tools/gateway/config.mjs'), '--options-table'], { encoding: 'utf8' });
+  assert.equal(printed.status, 0, printed.stderr);
+  assert.equal(printed.stdout, `${optionsTableMarkdown()}\n`);
+  const rows = printed.stdout.trim().split('\n');
+  assert.equal(rows.length, Object.keys(OPTIONS).length + 2);
+  assert.equal(rows[2], '| `acl_file` | supported | user, topic and pattern lines (%c, %u); nothing matching denies; reloaded on SIGHUP |');
+  assert.equal(spawnSync(process.execPath, [join(REPO, 'tools/gateway/config.mjs')], { encoding: 'utf8' }).status, 1);
+});
+
+test("README.md's option table is the generated one", (t) => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8').split('\n');
+  const at = readme.indexOf(OPTIONS_TABLE_MARKER);
+  if (at < 0) return t.skip(`README.md has no line '${OPTIONS_TABLE_MARKER}' yet: the table goes under it`);
+  const table = [];
+  for (let index = at + 1; index < readme.length && (readme[index].startsWith('|') || table.length === 0); index++) {
+    if (readme[index].startsWith('|')) table.push(readme[index]);
+  }
+  assert.equal(table.join('\n'), optionsTableMarkdown(), 'run node tools/gateway/config.mjs --options-table and paste its output under the marker');
+  return undefined;
+});
+
+test('each status does what it says: refused options are errors, ignored ones warnings that change nothing', () => {
+  const bridgeBefore = ['connection b', 'address 127.0.0.1', 'topic t/#'];
+  for (const [name, { section, status }] of Object.entries(OPTIONS)) {
+    if (status === SUPPORTED) continue;
+    const word = name.endsWith('*') ? name.replace('*', 'x') : name;
+    const before = section === 'bridge' ? bridgeBefore : [];
+    const line = before.length + 1;
+    const { config, errors, warnings } = parseConfig([...before, `${word} 1`].join('\n'));
+    if (status === REFUSED) {
+      assert.deepEqual(errors.map((error) => error.line), [line], `${name}: ${JSON.stringify(errors)}`);
+      assert.match(errors[0].message, new RegExp(`^unsupported option '${word}'`), name);
+    } else {
+      assert.deepEqual(errors, [], name);
+      assert.deepEqual(warnings.map((warning) => [warning.line, warning.message.startsWith(`${name} is ignored: `)]), [[line, true]], name);
+      assert.deepEqual(config, parseConfig(before.join('\n')).config, `${name} changes nothing`);
+    }
+  }
 });

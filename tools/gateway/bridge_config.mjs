@@ -20,20 +20,17 @@
  *       oldest unsent message. The first matching line applies.
  */
 import path from 'node:path';
+import { optionNames, REFUSED, SUPPORTED } from './options.mjs';
 
 const DIRECTIONS = ['out', 'in', 'both'];
 const VERSIONS = { mqttv31: 3, mqttv311: 4, mqttv50: 5 };
 const POLICIES = ['keep-all', 'latest', 'drop-oldest'];
-/** Mosquitto's bridge options this gateway does not implement. */
-const UNSUPPORTED = new Set(['addresses', 'bridge_alpn', 'bridge_attempt_unsubscribe', 'bridge_bind_address', 'bridge_capath',
-  'bridge_identity', 'bridge_max_packet_size', 'bridge_outgoing_retain', 'bridge_psk', 'bridge_require_ocsp', 'bridge_tls_version',
-  'idle_timeout', 'local_cleansession', 'local_clientid', 'local_password', 'local_username', 'notifications_local_only',
-  'round_robin', 'start_type', 'threshold']);
-
-export const BRIDGE_OPTIONS = new Set(['connection', 'address', 'topic', 'remote_clientid', 'remote_username', 'remote_password',
-  'cleansession', 'bridge_protocol_version', 'keepalive_interval', 'try_private', 'restart_timeout', 'notifications',
-  'notification_topic', 'bridge_cafile', 'bridge_certfile', 'bridge_keyfile', 'bridge_insecure', 'bridge_max_queued_messages',
-  'bridge_max_queued_bytes', 'bridge_queue_policy', ...UNSUPPORTED]);
+/**
+ * The bridge options, with their status in the one option table (options.mjs): config.mjs sends
+ * every bridge-section option here except the ignored ones, which it checks and warns about itself.
+ */
+const REFUSED_OPTIONS = new Set(optionNames('bridge', REFUSED));
+export const BRIDGE_OPTIONS = new Set([...optionNames('bridge', SUPPORTED), ...REFUSED_OPTIONS]);
 
 function bridgeNew(name, line) {
   return {
@@ -51,7 +48,7 @@ const unquote = (word) => (word === '""' ? '' : word);
  * configured). `fail(line, message)` records an error. Returns nothing.
  */
 export function bridgeOptionRead(name, args, rest, line, state, fail, baseDir) {
-  if (UNSUPPORTED.has(name)) return fail(line, `unsupported option '${name}': a Mosquitto bridge option the wrenmq gateway does not implement`);
+  if (REFUSED_OPTIONS.has(name)) return fail(line, `unsupported option '${name}': a Mosquitto bridge option the wrenmq gateway does not implement`);
   if (name === 'connection') {
     if (args.length !== 1) return fail(line, `connection takes one name, not '${args.join(' ')}'`);
     if (state.bridges.some((bridge) => bridge.name === args[0])) return fail(line, `connection '${args[0]}' given twice`);
