@@ -9,6 +9,10 @@ import {
 import {
   flashScenarioProgram, flashScenarioAlignment, flashScenarioTornWrite, flashScenarioTornErase, crcScenarioCheckValue, flashChecksCount,
 } from "./flash_scenarios";
+import {
+  brokerDriverLimit, brokerDriverInit, brokerDriverRule, brokerDriverRulesClear, brokerDriverOpen, brokerDriverInput, brokerDriverOutput, brokerDriverClosed,
+  brokerDriverPoll, brokerDriverNextEvent, brokerDriverEventSlot, brokerDriverEventReason, brokerDriverInputBlocked, brokerDriverCongested, brokerDriverCounter, brokerDriverSessions,
+} from "./broker_driver";
 
 declare const global: any;
 
@@ -40,4 +44,20 @@ global.wrenmqHarness = {
   flashScenarioTornErase: flashScenarioTornErase,
   crcScenarioCheckValue: crcScenarioCheckValue,
   flashChecksCount: flashChecksCount,
+  brokerDriverLimit: brokerDriverLimit,
+  brokerDriverInit: brokerDriverInit,
+  brokerDriverRule: brokerDriverRule,
+  brokerDriverRulesClear: brokerDriverRulesClear,
+  brokerDriverOpen: brokerDriverOpen,
+  brokerDriverInput: brokerDriverInput,
+  brokerDriverOutput: brokerDriverOutput,
+  brokerDriverClosed: brokerDriverClosed,
+  brokerDriverPoll: brokerDriverPoll,
+  brokerDriverNextEvent: brokerDriverNextEvent,
+  brokerDriverEventSlot: brokerDriverEventSlot,
+  brokerDriverEventReason: brokerDriverEventReason,
+  brokerDriverInputBlocked: brokerDriverInputBlocked,
+  brokerDriverCongested: brokerDriverCongested,
+  brokerDriverCounter: brokerDriverCounter,
+  brokerDriverSessions: brokerDriverSessions,
 };

@@ -8,6 +8,10 @@ export {
 export {
   flashScenarioProgram, flashScenarioAlignment, flashScenarioTornWrite, flashScenarioTornErase, crcScenarioCheckValue, flashChecksCount,
 } from "./flash_scenarios";
+export {
+  brokerDriverLimit, brokerDriverInit, brokerDriverRule, brokerDriverRulesClear, brokerDriverOpen, brokerDriverInput, brokerDriverOutput, brokerDriverClosed,
+  brokerDriverPoll, brokerDriverNextEvent, brokerDriverEventSlot, brokerDriverEventReason, brokerDriverInputBlocked, brokerDriverCongested, brokerDriverCounter, brokerDriverSessions,
+} from "./broker_driver";
 
 export function inputPointer(): usize {
   return input.dataStart;
