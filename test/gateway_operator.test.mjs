@@ -505,12 +505,12 @@ test("Debian's stock /etc/mosquitto/mosquitto.conf parses as is", (t) => {
   return undefined;
 });
 
-test("Debian's stock mosquitto.conf, its paths moved to a temp dir and a listener in its conf.d: pid file, log file, persistence, clean stop", async (t) => {
-  if (!existsSync(STOCK_CONF)) return t.skip(`${STOCK_CONF} is not installed (Debian's mosquitto package has it)`);
-  const dir = tempDir(t, 'wrenmq-stock-');
-  const port = await freePort();
+/**
+ * Debian's stock mosquitto.conf copied to `dir`/mosquitto.conf with only its four paths moved into
+ * `dir` (and an empty `dir`/conf.d); returns the new paths by option.
+ */
+function stockCopy(dir) {
   mkdirSync(join(dir, 'conf.d'));
-  // Only the paths change; every other line stays as Debian ships it.
   const moved = { pid_file: join(dir, 'mosquitto.pid'), persistence_location: `${dir}/`, 'log_dest file': join(dir, 'mosquitto.log'), include_dir: join(dir, 'conf.d') };
   const stock = readFileSync(STOCK_CONF, 'utf8').split('\n');
   const copy = stock.map((line) => {
@@ -519,6 +519,14 @@ test("Debian's stock mosquitto.conf, its paths moved to a temp dir and a listene
   });
   assert.equal(copy.filter((line, index) => line !== stock[index]).length, 4, 'the four paths were found and moved');
   writeFileSync(join(dir, 'mosquitto.conf'), copy.join('\n'));
+  return moved;
+}
+
+test("Debian's stock mosquitto.conf, its paths moved to a temp dir and a listener in its conf.d: pid file, log file, persistence, clean stop", async (t) => {
+  if (!existsSync(STOCK_CONF)) return t.skip(`${STOCK_CONF} is not installed (Debian's mosquitto package has it)`);
+  const dir = tempDir(t, 'wrenmq-stock-');
+  const port = await freePort();
+  const moved = stockCopy(dir);
   writeFileSync(join(dir, 'conf.d', 'local.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
   const gateway = gatewayStart(t, ['--config', join(dir, 'mosquitto.conf')]);
   const log = moved['log_dest file'];
@@ -535,4 +543,49 @@ test("Debian's stock mosquitto.conf, its paths moved to a temp dir and a listene
   assert.equal(existsSync(moved.pid_file), false, 'the pid file is removed at exit');
   assert.match(textOf(log), /: wrenmq version [\d.]+ terminating\n$/);
   return undefined;
+});
+
+// ---- systemd ----------------------------------------------------------------------------------
+
+const UNIT = join(REPO, 'tools/gateway/wrenmq.service');
+
+/** The unit's `Key=value` lines of section [Service], as a Map of arrays. */
+function unitService(text) {
+  const keys = new Map();
+  let section = '';
+  for (const line of text.split('\n')) {
+    if (/^\[.*\]$/.test(line)) section = line;
+    const match = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (section === '[Service]' && match) keys.set(match[1], [...(keys.get(match[1]) ?? []), match[2]]);
+  }
+  return keys;
+}
+
+test('wrenmq.service: a simple service as user wrenmq, reloaded by SIGHUP, with hardening; systemd-analyze verify finds nothing', (t) => {
+  const text = readFileSync(UNIT, 'utf8');
+  const service = unitService(text);
+  const expected = { Type: 'simple', User: 'wrenmq', ExecReload: '/bin/kill -HUP $MAINPID', Restart: 'on-failure', StateDirectory: 'wrenmq',
+    NoNewPrivileges: 'yes', ProtectSystem: 'strict', ReadWritePaths: '/var/lib/wrenmq', PrivateTmp: 'yes' };
+  for (const [key, value] of Object.entries(expected)) assert.deepEqual(service.get(key), [value], key);
+  assert.match(service.get('ExecStart')[0], /^\/usr\/bin\/node \/opt\/wrenmq\/tools\/gateway\/main\.mjs --config \/etc\/wrenmq\/mosquitto\.conf --board \S+$/);
+  if (spawnSync('sh', ['-c', 'command -v systemd-analyze'], { stdio: 'ignore' }).status !== 0) return t.skip('systemd-analyze is not installed');
+  // A copy whose node and repository paths exist here, so that verify can check ExecStart.
+  const dir = tempDir(t, 'wrenmq-unit-');
+  writeFileSync(join(dir, 'wrenmq.service'), text.replaceAll('/usr/bin/node', process.execPath).replaceAll('/opt/wrenmq', REPO.replace(/\/$/, '')));
+  const verify = spawnSync('systemd-analyze', ['verify', join(dir, 'wrenmq.service')], { encoding: 'utf8', timeout: 20000 });
+  assert.deepEqual([verify.status, verify.stderr], [0, ''], verify.stderr);
+  return undefined;
+});
+
+test("wrenmq.service's ExecStart flags are accepted by main.mjs: --check passes with them (on Debian's stock configuration)", (t) => {
+  const execStart = unitService(readFileSync(UNIT, 'utf8')).get('ExecStart')[0].split(' ');
+  assert.equal(execStart[1], '/opt/wrenmq/tools/gateway/main.mjs');
+  const dir = tempDir(t, 'wrenmq-unit-check-');
+  if (existsSync(STOCK_CONF)) stockCopy(dir);
+  else writeFileSync(join(dir, 'mosquitto.conf'), '');
+  // The unit's own flags, with its paths mapped to this repository and the temp configuration.
+  const args = execStart.slice(2).map((word) => (word === '/etc/wrenmq/mosquitto.conf' ? join(dir, 'mosquitto.conf') : word.replace('/opt/wrenmq/', REPO)));
+  const { status, stdout, stderr } = mainRun([...args, '--check']);
+  assert.equal(status, 0, stderr);
+  assert.match(stdout, /: OK\n$/);
 });
