@@ -317,10 +317,10 @@ test('pid_file: a directory that does not exist stops the gateway, naming the op
 });
 
 test('start-up hints suggest only what the configuration lets a client do', () => {
-  const hints = (text, listenerIndex = 0, address = { address: '127.0.0.1', port: 1883 }, certificateName = null) => {
+  const hints = (text, listenerIndex = 0, address = { address: '127.0.0.1', port: 1883 }, certificateNames = []) => {
     const { config, errors } = parseConfig(text, { file: '/etc/wrenmq/mosquitto.conf' });
     assert.deepEqual(errors, []);
-    return clientHints(config.listeners[listenerIndex], address, config, { certificateName }).map(([, line]) => line);
+    return clientHints(config.listeners[listenerIndex], address, config, { certificateNames }).map(([, line]) => line);
   };
   assert.deepEqual(hints(''), [
     "Try: mosquitto_sub -h 127.0.0.1 -p 1883 -t '#' -v",
@@ -336,13 +336,18 @@ test('start-up hints suggest only what the configuration lets a client do', () =
   ]);
   assert.deepEqual(hints('listener 1884 10.0.0.5', 0, { address: '10.0.0.5', port: 1884 })[0], "Try: mosquitto_sub -h 10.0.0.5 -p 1884 -u <any name> -t '#' -v");
   assert.deepEqual(hints('listener 8883\ncertfile s.pem\nkeyfile s.key\ncafile ca/ca.pem\nrequire_certificate true\nuse_identity_as_username true', 0,
-    { address: '::', port: 8883 }, 'broker.example')[0],
+    { address: '::', port: 8883 }, ['broker.example'])[0],
   "Try: mosquitto_sub -h broker.example -p 8883 --cafile /etc/wrenmq/ca/ca.pem --cert client.crt --key client.key -t '#' -v");
   assert.deepEqual(hints('listener 8883\ncertfile s.pem\nkeyfile s.key\npassword_file p', 0, { address: '0.0.0.0', port: 8883 })[1],
     'Try: mosquitto_pub -h 127.0.0.1 -p 8883 --cafile ca.crt -u <user> -P <password> -t hello -m world');
   assert.deepEqual(hints('listener 8080\nprotocol websockets\nallow_anonymous true', 0, { address: '::1', port: 8080 }),
     ['Try: an MQTT client over WebSocket (subprotocol mqtt) at ws://[::1]:8080; mosquitto_sub has no WebSocket']);
-  assert.deepEqual(hints('listener 8081\nprotocol websockets\ncertfile s.pem\nkeyfile s.key\ncafile ca.pem\npassword_file p', 0, { address: '::', port: 8081 }, 'broker.example'),
+  // The certificate's name that reaches the listener from here: the bound address, or a local name.
+  const tls = 'listener 8883 127.0.0.1\ncertfile s.pem\nkeyfile s.key\nallow_anonymous true';
+  assert.match(hints(tls, 0, { address: '127.0.0.1', port: 8883 }, ['broker.example', '127.0.0.1'])[0], /^Try: mosquitto_sub -h 127\.0\.0\.1 /);
+  assert.match(hints(tls, 0, { address: '127.0.0.1', port: 8883 }, ['broker.example', 'localhost'])[0], /^Try: mosquitto_sub -h localhost /);
+  assert.match(hints(tls, 0, { address: '127.0.0.1', port: 8883 }, ['broker.example'])[0], /^Try: mosquitto_sub -h broker\.example /);
+  assert.deepEqual(hints('listener 8081\nprotocol websockets\ncertfile s.pem\nkeyfile s.key\ncafile ca.pem\npassword_file p', 0, { address: '::', port: 8081 }, ['broker.example']),
     ['Try: an MQTT client over WebSocket (subprotocol mqtt) at wss://broker.example:8081, with a user name and password, trusting /etc/wrenmq/ca.pem; mosquitto_sub has no WebSocket']);
 });
 
@@ -449,6 +454,32 @@ test('SIGHUP reloads password_file (keeping the old table when the new one has a
     await until(() => textOf(log).includes('as bob-hunter2'), 5000, 'a line in the new log file');
     assert.deepEqual(await gateway.stop(), { code: 0, signal: null });
   });
+
+test('the start-up hints work as printed: mosquitto_pub with a password, and over TLS with the CA file and the certificate name', async (t) => {
+  if (spawnSync('sh', ['-c', 'command -v openssl'], { stdio: 'ignore' }).status !== 0) return t.skip('openssl is needed to make a certificate');
+  const dir = tempDir(t, 'wrenmq-hints-');
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'server.key'), '-out', join(dir, 'server.pem'),
+    '-days', '1', '-subj', '/CN=broker.invalid', '-addext', 'subjectAltName=DNS:broker.invalid,IP:127.0.0.1'], { encoding: 'utf8' });
+  if (made.status !== 0) return t.skip(`openssl could not make a certificate: ${made.stderr}`);
+  const [plain, secure] = [await freePort(), await freePort()];
+  const log = join(dir, 'wrenmq.log');
+  writeFileSync(join(dir, 'passwords'), `alice:${hashPassword('secret')}\n`);
+  writeFileSync(join(dir, 'mosquitto.conf'), [`listener ${plain} 127.0.0.1`, `listener ${secure} 127.0.0.1`, 'certfile server.pem', 'keyfile server.key',
+    'cafile server.pem', 'password_file passwords', `log_dest file ${log}`, ''].join('\n'));
+  const gateway = gatewayStart(t, ['--config', join(dir, 'mosquitto.conf')]);
+  await until(() => textOf(log).includes(' running') || gateway.child.exitCode !== null, 15000, `the gateway to run:\n${gateway.output()}`);
+  const commands = [...textOf(log).matchAll(/: Try: (mosquitto_pub .*)$/gm)].map((match) => match[1]);
+  assert.deepEqual(commands, [
+    `mosquitto_pub -h 127.0.0.1 -p ${plain} -u <user> -P <password> -t hello -m world`,
+    `mosquitto_pub -h 127.0.0.1 -p ${secure} --cafile ${join(dir, 'server.pem')} -u <user> -P <password> -t hello -m world`,
+  ]);
+  for (const command of commands) {
+    const [program, ...args] = command.replace('<user>', 'alice').replace('<password>', 'secret').split(' ');
+    const result = await run(program, args);
+    assert.equal(result.code, 0, `${command}: ${result.stderr}`);
+  }
+  return undefined;
+});
 
 test('max_sessions_per_user: unset with a password_file, one user holds at most half the session table; 0 lifts the cap', async (t) => {
   const dir = tempDir(t, 'wrenmq-per-user-');

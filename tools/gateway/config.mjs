@@ -619,13 +619,21 @@ function listenerResult(listener) {
  * What an operator can type to try `listener`, bound at `address` ({ address, port }), as
  * [log type, line] pairs. Nothing the configuration would refuse: a user name when anonymous
  * clients are refused (with a password only when there is a password_file, since without one
- * any name is let in), the CA file and the certificate's name for TLS, a client certificate
+ * any name is let in), the CA file and a name in the certificate for TLS, a client certificate
  * where one is required, and a topic from the acl_file rather than '#'.
  */
-export function clientHints(listener, address, config, { certificateName = null } = {}) {
-  const bound = address.address === '0.0.0.0' || address.address === '::' ? LOCAL_ONLY_HOST : address.address;
+export function clientHints(listener, address, config, { certificateNames = [] } = {}) {
+  const everywhere = address.address === '0.0.0.0' || address.address === '::';
+  const bound = everywhere ? LOCAL_ONLY_HOST : address.address;
   const tls = listener.tls;
-  const host = tls && certificateName ? certificateName : bound;
+  // With TLS, the client must name the server as its certificate does: the bound address if the
+  // certificate lists it, else a local name it lists (when this machine can reach the listener
+  // that way), else its first name.
+  const local = ['localhost', '127.0.0.1', '::1'];
+  const host = !tls || certificateNames.length === 0 ? bound
+    : certificateNames.find((name) => name === bound)
+      ?? certificateNames.find((name) => (everywhere || local.includes(bound)) && local.includes(name))
+      ?? certificateNames[0];
   const identity = Boolean(tls?.useIdentityAsUsername);
   const login = identity || config.allowAnonymous ? '' : config.passwordFile !== null ? ' -u <user> -P <password>' : ' -u <any name>';
   if (listener.protocol === 'websockets') {

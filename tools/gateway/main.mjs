@@ -206,14 +206,16 @@ function flashOptions(config, board, limits, flashFlag) {
   return { path: flashFlag ?? path.join(location, config.persistenceFile ?? "wrenmq.flash"), ...fileFlashGeometry(board, limits.packetSizeMax ?? 4096) };
 }
 
-/** The name a client must use for a TLS listener: the certificate's first DNS or IP name, else its CN. */
-function certificateName(pem) {
+/** The names a TLS certificate is valid for: its DNS and IP subject alternative names, else its CN. */
+function certificateNames(pem) {
   try {
     const certificate = new X509Certificate(pem);
-    const alternative = (certificate.subjectAltName ?? "").split(", ").map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1]).find(Boolean);
-    return alternative ?? /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1] ?? null;
+    const alternatives = (certificate.subjectAltName ?? "").split(", ").map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1]).filter(Boolean);
+    if (alternatives.length > 0) return alternatives;
+    const common = /(?:^|\n)CN=([^\n]+)/.exec(certificate.subject)?.[1];
+    return common ? [common] : [];
   } catch {
-    return null; // the listener itself will report a bad certificate
+    return []; // the listener itself will report a bad certificate
   }
 }
 
@@ -363,8 +365,8 @@ for (let index = 0; index < listeners.length; index++) {
   }
   const kind = `${listener.protocol === "websockets" ? "WebSocket" : "MQTT"}${listener.tls ? " over TLS" : ""}`;
   logger.information(`wrenmq gateway (board ${board.name}): ${kind} on ${address.address}:${address.port}`);
-  const name = listener.tls ? certificateName(listenList[index].tls.cert) : null;
-  for (const [type, line] of clientHints(listener, address, config, { certificateName: name })) logger.log(type, line);
+  const names = listener.tls ? certificateNames(listenList[index].tls.cert) : [];
+  for (const [type, line] of clientHints(listener, address, config, { certificateNames: names })) logger.log(type, line);
 }
 
 const bridges = (config.bridges ?? []).map((entry) => {
