@@ -11,6 +11,9 @@
 // their flows as the spec says (resend with DUP, PUBREL again). The power is cut after every
 // programmed byte of the workload in turn. The broker is a test build with 4 MB of memory
 // (build/test/broker.wasm), so thousands of boots stay cheap.
+// The broker asks an ACL (the authorize import) that lets only logged-in users read and write,
+// and every client logs in: a session restored without its user name would be judged as an
+// anonymous client, lose its deliveries and show up here as acknowledged messages lost.
 // A second workload changes a session's expiry (its record is rewritten) and ends another with
 // a clean start, cut at every byte too: the restore must place every record it finds.
 import { test } from "node:test";
@@ -29,7 +32,8 @@ const ERR_FLASH_POWER = -82;
 
 /** One boot of the broker over `image`, with the power cut after `budget` more programmed bytes. */
 class Device {
-  constructor(image, budget) {
+  /** `acl`: only clients with a user name may read or write (the core must keep user names across the cut). */
+  constructor(image, budget, { acl = false } = {}) {
     this.image = image;
     this.budget = budget;
     this.programmed = 0;
@@ -39,7 +43,7 @@ class Device {
     const env = {
       abort: (m, f, line, column) => { throw new Error(`wasm abort at ${line}:${column}`); },
       authenticate: () => 0,
-      authorize: () => 1,
+      authorize: (clientId, clientIdLength, username, usernameLength) => (usernameLength >= 0 ? 1 : 0),
       flashErase: (sector) => {
         if (this.dead) return ERR_FLASH_POWER;
         if (this.budget <= 0) { // cut mid-erase: half the sector erased
@@ -75,6 +79,7 @@ class Device {
     };
     this.core = new WebAssembly.Instance(MODULE, { env }).exports;
     for (const [name, value] of Object.entries(LIMITS)) this.core.limitSet(LIMIT[name], value);
+    this.core.securityUse(0, acl ? 1 : 0);
     const status = this.core.initWithFlash(GEOMETRY.sectorSize, GEOMETRY.sectorCount, GEOMETRY.writeSize, 0);
     if (status !== 0) throw new Error(`initWithFlash ${status}`);
     this.rx = () => new Uint8Array(memory(), this.core.rxPointer(), this.core.rxSize());
@@ -202,9 +207,9 @@ function connectClients(device, state, first) {
   device.clients = new Map();
   publisher.attach(device);
   subscriber.attach(device);
-  publisher.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "pub", clean: false, keepalive: 0 });
+  publisher.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "pub", clean: false, keepalive: 0, username: "publisher" });
   subscriber.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 5, clientId: "sub", clean: first, keepalive: 0,
-    properties: { sessionExpiryInterval: 3600 } });
+    username: "subscriber", properties: { sessionExpiryInterval: 3600 } });
   const connacks = [];
   for (const client of [publisher, subscriber]) {
     connacks.push(...client.inbox.filter((packet) => packet.cmd === "connack"));
@@ -227,7 +232,7 @@ function runCut(budget) {
     publisher: new Client("pub", 4), subscriber: new Client("sub", 5), next: 0, sent: new Map(), acked: new Set(),
     retainedAcked: -1, delivered: new Map(), receipts: new Set(), unanswered: [], dups: 0, subacked: false,
   };
-  let device = new Device(image, budget);
+  let device = new Device(image, budget, { acl: true });
   const firstConnacks = connectClients(device, state, true);
   const publisherConnected = firstConnacks.length > 0; // the publisher's CONNACK left before the cut
   const subscribed = state.subacked;
@@ -236,7 +241,7 @@ function runCut(budget) {
   const cut = device.dead;
 
   // Restart from what the flash holds.
-  device = new Device(image, Infinity);
+  device = new Device(image, Infinity, { acl: true });
   state.unanswered = []; // lost with the connection
   state.publisher.take();
   const connacks = connectClients(device, state, false);
@@ -258,7 +263,7 @@ function runCut(budget) {
   }
   const reader = new Client("reader", 4);
   reader.attach(device);
-  reader.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "reader", clean: true, keepalive: 0 });
+  reader.send({ cmd: "connect", protocolId: "MQTT", protocolVersion: 4, clientId: "reader", clean: true, keepalive: 0, username: "reader" });
   reader.send({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic: "r/#", qos: 1 }] });
   const retained = reader.take().filter((packet) => packet.cmd === "publish").map((packet) => Number(packet.payload));
   return { state, programmed, cut, publisherConnected, subscribed, connacks, retained };
