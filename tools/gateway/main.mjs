@@ -323,7 +323,7 @@ try {
   die(error.message);
 }
 die = (message) => {
-  logger.error(`Error: ${message}`);
+  for (const line of message.split("\n")) logger.error(`Error: ${line}`);
   if (!(logger.writesStderr && logger.wants("error"))) process.stderr.write(`wrenmq: ${message}\n`);
   logger.close();
   process.exit(1);
