@@ -59,7 +59,7 @@ function measureBroker(limits) {
   const env = { abort: () => { throw new Error("abort"); }, authenticate: () => 0, authorize: () => 1, ...NO_FLASH };
   const instance = new WebAssembly.Instance(module, { env });
   const { limitSet, init, heapTop } = instance.exports;
-  for (const [name, value] of Object.entries(limits)) limitSet(LIMIT_IDS[name], Number(value));
+  for (const [name, value] of Object.entries(limits)) if (name in LIMIT_IDS) limitSet(LIMIT_IDS[name], Number(value));
   const before = heapTop.value;
   const status = init();
   if (status !== 0) throw new Error(`broker init refused the limits (${status})`);

@@ -457,6 +457,7 @@ export class BrokerHost extends EventEmitter {
 
   authenticate(slot, clientIdPointer, clientIdLength, usernamePointer, usernameLength, passwordPointer, passwordLength) {
     const link = this.links.get(slot);
+    if (link?.internal) return 0; // the bridge's local side logs in as its local_username, if any, with no password (as Mosquitto)
     if (link?.certificateName) return 0; // use_identity_as_username: the certificate vouches, no password asked
     if (link?.identityRequired) return REASON_NOT_AUTHORIZED; // a listener that takes identities from certificates got none
     if (usernameLength < 0) return this.allowAnonymous ? 0 : REASON_NOT_AUTHORIZED;
