@@ -12,7 +12,9 @@ import { Bridge, topicMatches } from "../tools/gateway/bridge.mjs";
 import { parseConfig } from "../tools/gateway/config.mjs";
 import { ClientHost } from "../tools/client/host.mjs";
 import { mosquittoStart } from "./support/mosquitto.mjs";
-import { run, until } from "./support/brokers.mjs";
+import { run, sleep, until } from "./support/brokers.mjs";
+import { parseAcl } from "../tools/gateway/acl.mjs";
+import { hashPassword, parsePasswordFile } from "../tools/gateway/passwords.mjs";
 
 /** An upstream mosquitto that can be stopped and started again on the same port, keeping its state on disk. */
 async function upstream() {
@@ -91,6 +93,40 @@ test("messages cross the bridge both ways, with prefixes mapped", async () => {
     await local.endAsync();
     await remote.stop();
     await gateway.close();
+    await up.remove();
+  }
+});
+
+test("a bridged message is authorised like a PUBLISH: from the upstream as local_username, under allow_anonymous false and an acl_file", async () => {
+  const up = await upstream();
+  const { config, errors } = parseConfig(["connection up", `address 127.0.0.1:${up.port}`, "restart_timeout 1 2", "local_username bridge",
+    "local_clientid gw-bridge", "topic cmd/# in 1", "topic forbidden/# in 1", "topic sensors/# out 1"].join("\n"));
+  assert.deepEqual(errors, []);
+  const { acl } = parseAcl(["user bridge", "topic write cmd/#", "topic read sensors/#", "user reader", "topic readwrite #"].join("\n"));
+  const passwords = parsePasswordFile(`reader:${hashPassword("secret")}\n`).users;
+  const broker = new BrokerHost({ security: { allowAnonymous: false, passwords, acl } });
+  const { port: localPort } = await broker.listen({ port: 0, host: "127.0.0.1" });
+  const bridge = new Bridge(config.bridges[0], broker).start();
+  const { client: remote, seen } = await upstreamSubscriber(up.port, "sensors/#");
+  const local = await mqtt.connectAsync({ port: localPort, host: "127.0.0.1", protocolVersion: 5, username: "reader", password: "secret" });
+  const localSeen = [];
+  local.on("message", (topic, payload) => localSeen.push(`${topic} ${payload}`));
+  try {
+    await until(() => bridge.status().state === "up", 10000, "bridge up (its local side logs in without a password)");
+    await local.subscribeAsync(["cmd/#", "forbidden/#"], { qos: 1 });
+    await remote.settled(remote.publish("forbidden/x", "no", { qos: 1 }));
+    await remote.settled(remote.publish("cmd/led", "on", { qos: 1 }));
+    await until(() => localSeen.length === 1, 5000, "the granted command comes down");
+    await sleep(200);
+    assert.deepEqual(localSeen, ["cmd/led on"], "forbidden/x is refused: bridge may not write it");
+    assert.ok(broker.counters().denied >= 1);
+    await local.publishAsync("sensors/t", "20", { qos: 1 });
+    await until(() => seen.length === 1, 5000, "out: the bridge may read sensors/#");
+  } finally {
+    await local.endAsync();
+    await remote.stop();
+    await bridge.stop();
+    await broker.close();
     await up.remove();
   }
 });

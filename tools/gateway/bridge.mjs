@@ -4,7 +4,8 @@
 // A bridge is two clients built on the same client core as everything else:
 //  - `local` speaks MQTT 5 to this gateway's broker over an in-process link (no socket): it
 //    subscribes to the `out` topics with No Local (so what the bridge brings in is not sent
-//    back out) and Retain As Published, and publishes what comes in;
+//    back out) and Retain As Published, and publishes what comes in — as `local_username`
+//    (or anonymously), so the ACL judges it like any client's PUBLISH and SUBSCRIBE;
 //  - `remote` speaks the configured protocol to the upstream over TCP or TLS, reconnecting by
 //    itself with jittered backoff (restart_timeout), with a will and a retained "1" on the
 //    notification topic as Mosquitto's bridge does.
@@ -112,7 +113,8 @@ export class Bridge extends EventEmitter {
     const packetSizeMax = broker.rxSize; // what the gateway takes is what the bridge forwards
     this.local = new ClientHost({
       server: { transport: () => localSocket(broker) },
-      options: { version: 5, clientId: `wrenmq-bridge-${config.name}`, keepAlive: 0, reconnect: { minMs: 100, maxMs: 1000 },
+      options: { version: 5, clientId: config.localClientId ?? `wrenmq-bridge-${config.name}`, username: config.localUsername ?? undefined,
+        keepAlive: 0, reconnect: { minMs: 100, maxMs: 1000 },
         clean: !durable, sessionExpiry: durable ? 0xffffffff : 0 },
       core: { limits: { ...HOST_CLIENT_LIMITS, packetSizeMax, topicAliasCountMax: 0 } },
     });

@@ -4,7 +4,8 @@
  * it configure that bridge. Each bridge becomes:
  *
  *   { name, line, addresses: [{ host, port }], topics: [{ pattern, direction, qos, localPrefix,
- *     remotePrefix, line }], remoteClientId, remoteUsername, remotePassword, cleanSession,
+ *     remotePrefix, line }], remoteClientId, remoteUsername, remotePassword, localClientId,
+ *     localUsername, cleanSession,
  *     protocolVersion (3 | 4 | 5), keepalive, tryPrivate, restartTimeout: { minMs, maxMs },
  *     notifications, notificationTopic, tls: null | { cafile, certfile, keyfile, insecure },
  *     queueMax, queueBytesMax, queuePolicies: [{ pattern, policy }] }
@@ -34,7 +35,8 @@ export const BRIDGE_OPTIONS = new Set([...optionNames('bridge', SUPPORTED), ...R
 
 function bridgeNew(name, line) {
   return {
-    name, line, addresses: [], topics: [], remoteClientId: null, remoteUsername: null, remotePassword: null,
+    name, line, addresses: [], topics: [], remoteClientId: null, remoteUsername: null, remotePassword: null, localClientId: null,
+    localUsername: null,
     cleanSession: false, protocolVersion: 4, keepalive: 60, tryPrivate: true, restartTimeout: { minMs: 5000, maxMs: 30000 },
     notifications: true, notificationTopic: null, tls: null, queueMax: 1000, queueBytesMax: 4 << 20, queuePolicies: [],
   };
@@ -97,6 +99,9 @@ export function bridgeOptionRead(name, args, rest, line, state, fail, baseDir) {
     case 'remote_clientid': bridge.remoteClientId = word() ?? null; return undefined;
     case 'remote_username': bridge.remoteUsername = word() ?? null; return undefined;
     case 'remote_password': bridge.remotePassword = word() ?? null; return undefined;
+    // The local side's identity: messages from the upstream are authorised as PUBLISHes from it.
+    case 'local_clientid': bridge.localClientId = word() ?? null; return undefined;
+    case 'local_username': bridge.localUsername = word() ?? null; return undefined;
     case 'cleansession': bridge.cleanSession = boolean() ?? bridge.cleanSession; return undefined;
     case 'try_private': bridge.tryPrivate = boolean() ?? bridge.tryPrivate; return undefined;
     case 'notifications': bridge.notifications = boolean() ?? bridge.notifications; return undefined;

@@ -185,6 +185,7 @@ const IGNORED_VALUES = {
   /** Mosquitto raises a value below 1 to 1 ("idle_timeout interval too low"). */
   idle_timeout: { kind: 'number', min: 1, max: INT_MAX },
   threshold: { kind: 'number', min: 1, max: INT_MAX },
+  local_password: { kind: 'string' },
 };
 
 /** Supported options read by parseConfig's own code rather than through GLOBALS or PER_LISTENER. */
