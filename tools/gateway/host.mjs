@@ -359,6 +359,8 @@ export class BrokerHost extends EventEmitter {
         link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
         link.out = [];
         link.outBytes = 0;
+        // A transport that took it all at once raises no 'drain': undo the congestion here.
+        if (link.congested) this.drained(link);
       }
       if (link.closing) this.finish(link);
     }
