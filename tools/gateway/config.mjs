@@ -74,6 +74,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BRIDGE_OPTIONS, bridgeOptionRead, bridgesCheck } from './bridge_config.mjs';
+import { PER_LISTENER, listenerCheck, listenerName, listenerNew, listenerResult, listenersOverlapCheck } from './listeners.mjs';
 import { LOG_DEST_DEFAULT, LOG_TYPES, LOG_TYPES_DEFAULT, timestampFormatCheck } from './log.mjs';
 import { IGNORED, optionFind, OPTIONS, optionsTableMarkdown, REFUSED, SUPPORTED } from './options.mjs';
 
@@ -157,21 +158,6 @@ const GLOBALS = {
   memory_limit: { kind: 'number', min: 0, max: Number.MAX_SAFE_INTEGER, only: [0] },
 };
 
-/** Per-listener options (the LISTENERS section of the man page). */
-const PER_LISTENER = {
-  /** "Set to -1 to have "unlimited" connections." Unset: -1 (Mosquitto's listener default). */
-  max_connections: { key: 'maxConnections', kind: 'number', min: -1, max: INT_MAX },
-  /** "Can be mqtt, the default, or websockets" */
-  protocol: { key: 'protocol', kind: 'word', values: ['mqtt', 'websockets'] },
-  certfile: { key: 'certfile', kind: 'path' },
-  keyfile: { key: 'keyfile', kind: 'path' },
-  cafile: { key: 'cafile', kind: 'path' },
-  /** Unset: false ("By default an SSL/TLS enabled listener will operate ... like https") */
-  require_certificate: { key: 'requireCertificate', kind: 'boolean' },
-  /** Unset: false (the MQTT username is used) */
-  use_identity_as_username: { key: 'useIdentityAsUsername', kind: 'boolean' },
-};
-
 /** Ignored options are still checked, with Mosquitto's own reading of each (src/conf.c). */
 const IGNORED_VALUES = {
   auth_plugin_deny_special_chars: { kind: 'boolean' },
@@ -206,18 +192,6 @@ function optionsTableCheck() {
   }
 }
 optionsTableCheck();
-
-function listenerNew(port, host, line) {
-  return {
-    port, host, line, protocol: 'mqtt', maxConnections: -1, certfile: null, keyfile: null,
-    cafile: null, requireCertificate: false, useIdentityAsUsername: false, lines: {},
-  };
-}
-
-/** "listener 1883 127.0.0.1", "listener 1883 (every interface)" or "port 1883 (...)", for messages. */
-function listenerName(listener) {
-  return `${listener.isDefault ? 'port' : 'listener'} ${listener.port} ${listener.host ?? '(every interface)'}`;
-}
 
 /**
  * Mosquitto's include_dir order (src/conf_includedir.c scmp_p): byte by byte, ASCII letters
@@ -548,110 +522,6 @@ function bridgePlaces(bridge, files, lineOf, fileIndexOf) {
   result.topics = bridge.topics.map((topic) => ({ ...topic, line: lineOf(topic.line) }));
   if (bridge.tls) result.tls = { ...bridge.tls, line: lineOf(bridge.tls.line) };
   return result;
-}
-
-/** TLS options that only make sense together (mosquitto.conf(5), "Certificate based SSL/TLS Support"). */
-function listenerCheck(listener, fail) {
-  const { lines } = listener;
-  const name = listenerName(listener);
-  // "This option and keyfile must be present to enable certificate based TLS encryption."
-  // With only one of them Mosquitto silently serves plain MQTT on the port (seen with 2.0.11).
-  if (listener.certfile && !listener.keyfile) {
-    fail(lines.certfile, `certfile without keyfile on ${name}: TLS needs both`);
-  }
-  if (listener.keyfile && !listener.certfile) {
-    fail(lines.keyfile, `keyfile without certfile on ${name}: TLS needs both`);
-  }
-  const tls = listener.certfile && listener.keyfile;
-  if (!tls) {
-    if (listener.cafile) fail(lines.cafile, `cafile on ${name}, which has no certfile and keyfile, so no TLS`);
-    if (listener.requireCertificate) fail(lines.require_certificate, `require_certificate on ${name}, which has no certfile and keyfile, so no TLS`);
-    if (listener.useIdentityAsUsername) fail(lines.use_identity_as_username, `use_identity_as_username on ${name}, which has no certfile and keyfile, so no TLS`);
-    return;
-  }
-  // Mosquitto starts such a listener, but with no CA to verify against it refuses every client.
-  if (listener.requireCertificate && !listener.cafile) {
-    fail(lines.require_certificate, `require_certificate true on ${name} needs cafile: without it no client certificate can be verified`);
-  }
-  // "If require_certificate is true, you may set use_identity_as_username to true"
-  if (listener.useIdentityAsUsername && !listener.requireCertificate) {
-    fail(lines.use_identity_as_username, `use_identity_as_username true on ${name} needs require_certificate true`);
-  }
-  // protocol: "with websockets ... only the cafile, certfile, keyfile, ciphers, and ciphers_tls1.3 options are supported"
-  if (listener.protocol === 'websockets') {
-    for (const option of ['require_certificate', 'use_identity_as_username']) {
-      if (lines[option] !== undefined && listener[PER_LISTENER[option].key]) {
-        fail(lines[option], `${option} is not available on websockets ${name}`);
-      }
-    }
-  }
-}
-
-/** Two listeners on one port clash when their addresses are equal or either is every interface. */
-function listenersOverlapCheck(listeners, fail, placeName) {
-  for (let later = 1; later < listeners.length; later++) {
-    for (let earlier = 0; earlier < later; earlier++) {
-      const a = listeners[earlier];
-      const b = listeners[later];
-      if (a.port !== b.port || (a.host !== null && b.host !== null && a.host !== b.host)) continue;
-      const [first, second] = a.line <= b.line ? [a, b] : [b, a];
-      fail(second.line, `${listenerName(second)} clashes with ${listenerName(first)} on ${placeName(first.line, second.line)}`);
-      break;
-    }
-  }
-}
-
-/** The public shape of one listener. */
-function listenerResult(listener) {
-  const tls = listener.certfile && listener.keyfile ? {
-    certfile: listener.certfile,
-    keyfile: listener.keyfile,
-    cafile: listener.cafile,
-    requireCertificate: listener.requireCertificate,
-    useIdentityAsUsername: listener.useIdentityAsUsername,
-  } : null;
-  return {
-    port: listener.port, host: listener.host, protocol: listener.protocol,
-    maxConnections: listener.maxConnections, tls,
-  };
-}
-
-/**
- * What an operator can type to try `listener`, bound at `address` ({ address, port }), as
- * [log type, line] pairs. Nothing the configuration would refuse: a user name when anonymous
- * clients are refused (with a password only when there is a password_file, since without one
- * any name is let in), the CA file and a name in the certificate for TLS, a client certificate
- * where one is required, and a topic from the acl_file rather than '#'.
- */
-export function clientHints(listener, address, config, { certificateNames = [] } = {}) {
-  const everywhere = address.address === '0.0.0.0' || address.address === '::';
-  const bound = everywhere ? LOCAL_ONLY_HOST : address.address;
-  const tls = listener.tls;
-  // With TLS, the client must name the server as its certificate does: the bound address if the
-  // certificate lists it, else a local name it lists (when this machine can reach the listener
-  // that way), else its first name.
-  const local = ['localhost', '127.0.0.1', '::1'];
-  const host = !tls || certificateNames.length === 0 ? bound
-    : certificateNames.find((name) => name === bound)
-      ?? certificateNames.find((name) => (everywhere || local.includes(bound)) && local.includes(name))
-      ?? certificateNames[0];
-  const identity = Boolean(tls?.useIdentityAsUsername);
-  const login = identity || config.allowAnonymous ? '' : config.passwordFile !== null ? ' -u <user> -P <password>' : ' -u <any name>';
-  if (listener.protocol === 'websockets') {
-    const url = `${tls ? 'wss' : 'ws'}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-    const needs = [login && 'a user name' + (config.passwordFile !== null ? ' and password' : ''), tls?.cafile && `trusting ${tls.cafile}`,
-      tls?.requireCertificate && 'a client certificate'].filter(Boolean);
-    return [['information', `Try: an MQTT client over WebSocket (subprotocol mqtt) at ${url}${needs.length ? `, with ${needs.join(', ')}` : ''}; mosquitto_sub has no WebSocket`]];
-  }
-  let common = `-h ${host} -p ${address.port}`;
-  if (tls) common += ` --cafile ${tls.cafile ?? 'ca.crt'}`;
-  if (tls?.requireCertificate) common += ' --cert client.crt --key client.key';
-  common += login;
-  const [filter, topic] = config.aclFile !== null ? ["'<a topic acl_file lets you read>'", "'<a topic acl_file lets you write>'"] : ["'#'", 'hello'];
-  return [
-    ['information', `Try: mosquitto_sub ${common} -t ${filter} -v`],
-    ['information', `Try: mosquitto_pub ${common} -t ${topic} -m world`],
-  ];
 }
 
 // `node tools/gateway/config.mjs --options-table` prints the option table for README.md.
