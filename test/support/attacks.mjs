@@ -678,17 +678,18 @@ export async function loginStorm(port, { count, parallel = 8, clientIdOf, userna
  * be answered by the server closing the connection within `timeoutMs`. Resolves with
  * { sent, closed } (closed: how many the server closed).
  */
-export async function malformedPackets(port, { timeoutMs = 3000 } = {}) {
-  const connect = connectBytes("malformed", { keepalive: 10 });
+export async function malformedPackets(port, { timeoutMs = 3000, prefix = "malformed" } = {}) {
+  let connects = 0;
+  const connect = () => connectBytes(`${prefix}-${connects++}`, { keepalive: 10 });
   const cases = [
     Buffer.from([0x00, 0x00]), // packet type 0 is reserved (MQTT-2.2.1)
     Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x7f]), // Remaining Length longer than four bytes (§2.2.3)
     Buffer.concat([Buffer.from([0x10, 0x0c, 0x00, 0x04]), Buffer.from("MQTX"), Buffer.from([0x04, 0x02, 0x00, 0x0a, 0x00, 0x00])]), // bad protocol name
     Buffer.from([0x30, 0x05, 0x00, 0x01, 0x61, 0x68, 0x69]), // PUBLISH before CONNECT
-    Buffer.concat([connect, connect]), // a second CONNECT (MQTT-3.1.0-2)
-    Buffer.concat([connect, Buffer.from([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x03])]), // SUBSCRIBE at QoS 3
-    Buffer.concat([connect, Buffer.from([0x32, 0x04, 0x00, 0x01, 0x61, 0x00])]), // QoS 1 PUBLISH cut short (no packet id room)
-    Buffer.concat([connect, Buffer.from([0x36, 0x06, 0x00, 0x01, 0x61, 0x00, 0x01, 0x00])]), // QoS 3 PUBLISH
+    Buffer.concat([connect(), connect()]), // a second CONNECT (MQTT-3.1.0-2)
+    Buffer.concat([connect(), Buffer.from([0x82, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x03])]), // SUBSCRIBE at QoS 3
+    Buffer.concat([connect(), Buffer.from([0x32, 0x04, 0x00, 0x01, 0x61, 0x00])]), // QoS 1 PUBLISH cut short (no packet id room)
+    Buffer.concat([connect(), Buffer.from([0x36, 0x06, 0x00, 0x01, 0x61, 0x00, 0x01, 0x00])]), // QoS 3 PUBLISH
   ];
   let closed = 0;
   await Promise.all(cases.map(async (bytes) => {
@@ -702,6 +703,7 @@ export async function malformedPackets(port, { timeoutMs = 3000 } = {}) {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       socket.once("close", () => { clearTimeout(timer); resolve(true); });
     });
+    socket.resume(); // read what the server answers (a CONNACK, a DISCONNECT), so its FIN is seen
     socket.write(bytes);
     if (await gone) closed++;
     socket.destroy();
