@@ -248,7 +248,12 @@ export class BrokerHost extends EventEmitter {
       if (used > 0) this.progress = true;
       if (used === length) continue;
       const blocked = this.core.inputBlocked(slot);
-      if (blocked === 0) break; // the rest is an incomplete packet: wait for more bytes
+      if (blocked === 0) {
+        // A packet the core could not finish: cut by the receive window (then the next window
+        // starts with it, and a packet never exceeds the window), or by the end of what arrived.
+        if (used > 0 && offset + length - used < data.length) continue;
+        break;
+      }
       // Paused until output is collected (its control buffer, a subscriber at half) or until
       // a full subscriber drains: collect what can be, then try again or wait.
       if (this.collectWritable() === 0 || blocked === INPUT_SUBSCRIBER_FULL) {
