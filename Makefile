@@ -8,7 +8,7 @@ HEAP_TOP := --transform ./tools/build/heap_top.mjs
 FIRMWARE := $(shell find firmware -name '*.ts')
 HARNESS := $(shell find test/harness -name '*.ts')
 
-.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-client bench-codec bench-store budget vectors clean
+.PHONY: help setup run build wasm espruino harness lint test test-js test-as fuzz bench bench-client bench-codec bench-store budget vectors clean soak
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
@@ -101,3 +101,6 @@ vectors: setup ## Re-capture the golden vectors from mosquitto and MQTT.js (need
 
 clean: ## Remove build output
 	rm -rf build
+
+soak: build ## 10-minute soak: normal clients beside attacks; flat RSS, drops counted (SOAK_SECONDS=60 for a short run)
+	node tools/soak/soak.mjs
