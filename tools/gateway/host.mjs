@@ -133,6 +133,7 @@ export class BrokerHost extends EventEmitter {
     this.servers = [];
     this.closingLinks = new Set(); // links the server closed, ended at the next flush
     this.flushQueued = false;
+    this.synced = true; // within a flush: whether the flash was synced before the first write
     this.progress = false;
     this.timer = setInterval(() => this.tick(), POLL_INTERVAL_MS);
     this.timer.unref();
@@ -217,7 +218,7 @@ export class BrokerHost extends EventEmitter {
     link.onData = (chunk) => this.receive(link, chunk);
     link.onDrain = () => this.drained(link);
     link.onClose = () => this.peerClosed(link);
-    this.emit("accept", { address: link.address, listener });
+    if (this.listenerCount("accept") > 0) this.emit("accept", { address: link.address, listener });
     this.afterCore(); // a socket that had to make room (pushed out) is closed now
   }
 
@@ -354,21 +355,9 @@ export class BrokerHost extends EventEmitter {
     // of them leaves. A turn with nothing to send leaves its writes (tombstones, mostly) to the
     // next sync: until then no acknowledgement depends on them, and losing them only repeats a
     // delivery.
-    let synced = this.flash === null;
-    for (const link of this.flushing()) {
-      if (link.out.length > 0) {
-        if (!synced) {
-          this.flash.sync();
-          synced = true;
-        }
-        link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
-        link.out = [];
-        link.outBytes = 0;
-        // A transport that took it all at once raises no 'drain': undo the congestion here.
-        if (link.congested) this.drained(link);
-      }
-      if (link.closing) this.finish(link);
-    }
+    this.synced = this.flash === null;
+    for (const link of this.links.values()) this.flushLink(link);
+    for (const link of this.closingLinks) this.flushLink(link);
     this.closingLinks.clear();
     const retry = this.progress && this.waiting.size > 0;
     this.progress = false;
@@ -378,10 +367,20 @@ export class BrokerHost extends EventEmitter {
     }
   }
 
-  /** Links with something to write or to finish this turn. */
-  *flushing() {
-    yield* this.links.values();
-    yield* this.closingLinks;
+  /** Writes what was collected for `link`, syncing the flash first once per flush; ends it if closing. */
+  flushLink(link) {
+    if (link.out.length > 0) {
+      if (!this.synced) {
+        this.flash.sync();
+        this.synced = true;
+      }
+      link.write(link.out.length === 1 ? link.out[0] : Buffer.concat(link.out));
+      link.out = [];
+      link.outBytes = 0;
+      // A transport that took it all at once raises no 'drain': undo the congestion here.
+      if (link.congested) this.drained(link);
+    }
+    if (link.closing) this.finish(link);
   }
 
   // ---- opening and closing ----------------------------------------------------------------------
@@ -390,6 +389,7 @@ export class BrokerHost extends EventEmitter {
   connected(link) {
     link.connected = true;
     link.raisePacketLimit?.(this.rxSize);
+    if (this.listenerCount("connect") === 0) return;
     this.emit("connect", { ...this.identity(link), address: link.address, listener: link.listener,
       version: this.core.connectionVersion(link.slot), clean: this.core.connectionCleanStart(link.slot) === 1,
       keepAlive: this.core.connectionKeepAlive(link.slot) });
@@ -402,13 +402,15 @@ export class BrokerHost extends EventEmitter {
    */
   serverClosed(link, reason) {
     this.collect(link, true);
-    const identity = this.identity(link);
+    const told = this.listenerCount("disconnect") + this.listenerCount("refuse") > 0;
+    const identity = told ? this.identity(link) : null; // read before the slot is freed
     link.closing = true;
     this.links.delete(link.slot);
     this.waiting.delete(link);
     this.closingLinks.add(link);
     this.core.closed(link.slot, nowMs());
     this.progress = true;
+    if (!told) return;
     const description = { ...identity, address: link.address, reason: closeText(reason), code: reason < 0x100 ? reason : null };
     if (link.connected) this.emit("disconnect", description);
     else if (reason !== CLOSE_CONNECT_TIMEOUT && reason !== CLOSE_PUSHED_OUT && identity.clientId !== null) this.emit("refuse", description);
@@ -430,12 +432,12 @@ export class BrokerHost extends EventEmitter {
     clearTimeout(link.lingerTimer);
     this.waiting.delete(link);
     if (this.links.get(link.slot) !== link) return; // the server closed it: reported already
-    const identity = this.identity(link);
+    const identity = this.listenerCount("disconnect") > 0 ? this.identity(link) : null; // before the slot is freed
     this.links.delete(link.slot);
     link.closing = true;
     this.core.closed(link.slot, nowMs());
     this.progress = true;
-    this.emit("disconnect", { ...identity, address: link.address, reason: "closed its connection", code: null });
+    if (identity !== null) this.emit("disconnect", { ...identity, address: link.address, reason: "closed its connection", code: null });
     this.afterCore();
   }
 

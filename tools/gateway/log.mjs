@@ -297,7 +297,10 @@ export const BROKER_EVENTS = ['accept', 'connect', 'disconnect', 'refuse', 'warn
 /** Logs `host`'s events (an EventEmitter) through `logger`. False when the host emits none (yet). */
 export function brokerEventsLog(host, logger, { connectionMessages = true } = {}) {
   if (typeof host.on !== 'function') return false;
-  for (const name of BROKER_EVENTS) {
+  // Without connection_messages only warnings and errors are logged: the host then has no
+  // listener for the per-connection events and does not build them.
+  const names = connectionMessages ? BROKER_EVENTS : BROKER_EVENTS.filter((name) => name === 'warning' || name === 'error');
+  for (const name of names) {
     host.on(name, (event) => {
       const line = brokerEventLine(name, event ?? {}, { connectionMessages });
       if (line) logger.log(line[0], line[1]);
