@@ -10,7 +10,6 @@
 // brokers differ on purpose, the test says how and checks both.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,7 @@ import mqtt from "mqtt";
 import { BrokerHost } from "../tools/gateway/host.mjs";
 import { parsePasswordFile } from "../tools/gateway/passwords.mjs";
 import { parseAcl } from "../tools/gateway/acl.mjs";
-import { freePort, run, sleep, until } from "./support/brokers.mjs";
+import { freePort, gatewayChild, run, sleep, until } from "./support/brokers.mjs";
 import { mosquittoStart } from "./support/mosquitto.mjs";
 import { BrokerProcess, makeWorkDir, removeWorkDir } from "../tools/bench/brokers.mjs";
 import { Framer, PUBACK, PUBLISH, acks, openClient, payloadOffset, publishPacketId, publishStream } from "../tools/bench/wire.mjs";
@@ -163,7 +162,7 @@ describe("an ACL'd persistent session across kill -9", () => {
       `listener ${port} 127.0.0.1`, "allow_anonymous false", `password_file ${file("passwords")}`, `acl_file ${file("acl")}`,
       "persistence true", `persistence_location ${work}`, "",
     ].join("\n"));
-    const start = () => gatewayStart(work);
+    const start = () => gatewayChild(["--config", join(work, "gateway.conf")]);
     let gateway = await start();
     try {
       const b = await connect(port, { protocolVersion: 4, clean: false, clientId: "b-offline", username: "b", password: "bpass" });
@@ -285,15 +284,3 @@ async function floodWithStalls(port, count) {
   return { ...tally, lost: tally.acknowledged - tally.unique, seconds: (Date.now() - started) / 1000 };
 }
 
-/** The gateway as a child process with `work`/gateway.conf; resolves once it listens. */
-async function gatewayStart(work) {
-  const main = new URL("../tools/gateway/main.mjs", import.meta.url).pathname;
-  const child = spawn(process.execPath, [main, "--config", join(work, "gateway.conf")], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (data) => { output += data; });
-  child.stderr.on("data", (data) => { output += data; });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await until(() => output.includes("MQTT on") || child.exitCode !== null, 10000, "the gateway to listen");
-  assert.ok(output.includes("MQTT on"), output);
-  return { child, exited };
-}

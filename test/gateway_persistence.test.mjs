@@ -11,15 +11,13 @@
 // mosquitto) was down reach the upstream after the gateway is killed and started again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt from "mqtt";
-import { freePort, sleep, until } from "./support/brokers.mjs";
+import { freePort, gatewayChild, sleep, until } from "./support/brokers.mjs";
 import { mosquittoStart } from "./support/mosquitto.mjs";
 
-const MAIN = new URL("../tools/gateway/main.mjs", import.meta.url).pathname;
 const SIM = JSON.parse(readFileSync(new URL("../boards/sim.json", import.meta.url), "utf8"));
 /** The simulated board, with queues deep enough for the whole stream (a full queue drops, counted). */
 const BOARD = {
@@ -30,18 +28,9 @@ const BOARD = {
 const STREAM = 600;
 const KILL_AFTER = 150;
 
-/** Starts the gateway as a child process; resolves once it listens. */
-async function gatewayStart(dir, port, extra = []) {
-  const child = spawn(process.execPath, [MAIN, "--board", join(dir, "board.json"), "--port", String(port), "--flash", join(dir, "gateway.flash"), ...extra],
-    { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (data) => { output += data; });
-  child.stderr.on("data", (data) => { output += data; });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await until(() => output.includes("MQTT on") || child.exitCode !== null, 10000, "the gateway to listen");
-  assert.ok(output.includes("MQTT on"), output);
-  return { child, exited, output: () => output };
-}
+/** The gateway as a child process on `dir`'s board and flash file. */
+const gatewayStart = (dir, port, extra = []) =>
+  gatewayChild(["--board", join(dir, "board.json"), "--port", String(port), "--flash", join(dir, "gateway.flash"), ...extra]);
 
 function connect(port, options) {
   const client = mqtt.connect({ host: "127.0.0.1", port, reconnectPeriod: 200, connectTimeout: 2000, ...options });

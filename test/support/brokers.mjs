@@ -36,6 +36,23 @@ export async function startMosquitto(lines = []) {
   };
 }
 
+const GATEWAY_MAIN = new URL("../../tools/gateway/main.mjs", import.meta.url).pathname;
+
+/**
+ * The gateway as a child process, `node tools/gateway/main.mjs ...args` (for kill -9 and restart
+ * on the same files); resolves once it listens: { child, exited (a promise), output() }.
+ */
+export async function gatewayChild(args) {
+  const child = spawn(process.execPath, [GATEWAY_MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (data) => { output += data; });
+  child.stderr.on("data", (data) => { output += data; });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await until(() => output.includes("MQTT on") || child.exitCode !== null, 10000, "the gateway to listen");
+  if (!output.includes("MQTT on")) throw new Error(`the gateway did not start:\n${output}`);
+  return { child, exited, output: () => output };
+}
+
 /** Runs a command to completion (bounded by `timeoutMs`); resolves with { code, stdout, stderr }. */
 export function run(command, args, { timeoutMs = 10000, input } = {}) {
   return new Promise((resolve, reject) => {
