@@ -32,37 +32,38 @@
  *   receipt found PENDING at start-up means routing was cut short and nothing was acknowledged
  *   or sent: its message and deliveries are rolled back, so the sender's resend is routed once.
  *
+ * Restoring these records at start-up is durable_restore.ts.
+ *
  * Limits: when the store is full, a persistent session's delivery is dropped like one to a full
  * queue, and everything else stays in RAM; both are counted (COUNTER_STORE_FULL). At start-up,
  * records the tables cannot hold are counted (COUNTER_RESTORE_DROPPED) and removed.
  */
-import { Reader, Span, Writer } from "../core/bytes";
+import { Writer } from "../core/bytes";
 import {
   OUTGOING_QUEUED, OUTGOING_RELEASED, OUTGOING_SENT, RECORD_DELIVERY, RECORD_INCOMING, RECORD_MESSAGE, RECORD_SESSION,
-  RECORD_SESSION_ANONYMOUS, RECORD_SUBSCRIPTION, STORE_FULL, Store,
+  RECORD_SUBSCRIPTION, STORE_FULL, Store,
 } from "../store/store";
 import { MessagePool } from "./messages";
 import { INFLIGHT_PUBLISHED, INFLIGHT_RELEASED, Sessions } from "./sessions";
 import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
-import { COUNTER_RESTORE_DROPPED, COUNTER_STORE_FAILED, COUNTER_STORE_FULL } from "./counters";
+import { COUNTER_STORE_FAILED, COUNTER_STORE_FULL } from "./counters";
+import { DurableRestore } from "./durable_restore";
 
 /** State of a message record that is its topic's retained message. */
-const MESSAGE_RETAINED: i32 = 1;
+export const MESSAGE_RETAINED: i32 = 1;
 /** States of a receipt record. */
-const INCOMING_PENDING: i32 = 0;
-const INCOMING_ROUTED: i32 = 1;
+export const INCOMING_PENDING: i32 = 0;
+export const INCOMING_ROUTED: i32 = 1;
 /** `deliveryAppend` answer: the store is full, drop the delivery. */
 export const DELIVERY_REFUSED: i32 = -2;
 /** A session record's user name length for an anonymous session. */
-const USERNAME_NONE: i32 = 0xffff;
+export const USERNAME_NONE: i32 = 0xffff;
 /** Bits of a message record's flags byte. */
-const MESSAGE_FLAG_RETAIN: i32 = 1;
-const MESSAGE_FLAG_EXPIRY: i32 = 2;
+export const MESSAGE_FLAG_RETAIN: i32 = 1;
+export const MESSAGE_FLAG_EXPIRY: i32 = 2;
 /** Bytes before a message record's topic. */
-const MESSAGE_HEADER_SIZE: i32 = 14;
-/** Rolled-back publishes one start-up can meet (one per cut; more only after flash errors). */
-const ROLLBACK_COUNT_MAX: i32 = 8;
+export const MESSAGE_HEADER_SIZE: i32 = 14;
 
 export class Durable {
   /** False when the broker runs without a store: every call is then a no-op. */
@@ -73,23 +74,19 @@ export class Durable {
   private readonly topics: TopicTable;
   private readonly counters: Int32Array;
   private readonly body: Uint8Array;
-  /** For topic comparisons while `body` holds a record being restored. */
+  /** The first byte of a message's topic, read to tell `$` topics. */
   private readonly scratch: Uint8Array;
   private readonly writer: Writer = new Writer();
-  private readonly reader: Reader = new Reader();
-  private readonly topic: Span = new Span();
-  private readonly properties: Span = new Span();
-  private readonly payload: Span = new Span();
   /** Per session: the expiry its record holds. */
-  private readonly sessionExpiry: Int32Array;
+  readonly sessionExpiry: Int32Array;
   private keyNext: i32 = 1;
   /** The QoS 2 PUBLISH being routed for a persistent session: its session, packet id, message and receipt record. */
   private receiptSession: i32 = -1;
   private receiptPacketId: i32 = 0;
   private receiptMessage: i32 = -1;
   private receiptRecord: i32 = -1;
-  private readonly rollbackKeys: Int32Array = new Int32Array(ROLLBACK_COUNT_MAX);
-  private rollbackCount: i32 = 0;
+  /** Set last in the constructor (it needs `this`). */
+  private restorer: DurableRestore | null = null;
 
   constructor(store: Store, on: bool, pool: MessagePool, sessions: Sessions, topics: TopicTable, counters: Int32Array, packetSizeMax: i32) {
     this.on = on;
@@ -101,6 +98,7 @@ export class Durable {
     this.body = new Uint8Array(on ? packetSizeMax + MESSAGE_HEADER_SIZE : 0);
     this.scratch = new Uint8Array(on ? packetSizeMax : 0);
     this.sessionExpiry = new Int32Array(sessions.count);
+    this.restorer = new DurableRestore(this, store, pool, sessions, topics, counters, packetSizeMax);
   }
 
   // ---- sessions and subscriptions -----------------------------------------------------------
@@ -356,7 +354,7 @@ export class Durable {
   }
 
   /** Drops `references` durable references (0: only checks); the last one removes the record. */
-  private messageRelease(message: i32, references: i32): void {
+  messageRelease(message: i32, references: i32): void {
     const pool = this.pool;
     pool.durable[message] -= references;
     if (pool.durable[message] > 0 || pool.record[message] < 0) return;
@@ -373,201 +371,15 @@ export class Durable {
 
   // ---- start-up -----------------------------------------------------------------------------------
 
-  /**
-   * Rebuilds the RAM tables from the store (once, after `recover`, before any connection):
-   * sessions and messages first, then subscriptions, deliveries and receipts, which name them.
-   * Every restored session is offline from now. Returns the records restored.
-   */
+  /** Rebuilds the RAM tables from the store (durable_restore.ts). Returns the records restored. */
   restore(retained: RetainedTable): i32 {
     if (!this.on) return 0;
-    const store = this.store;
-    let restored: i32 = 0;
-    let record = store.first();
-    while (record >= 0) {
-      const next = store.next(record);
-      const kind = store.kind(record);
-      let kept = true;
-      if (kind == RECORD_SESSION || kind == RECORD_SESSION_ANONYMOUS) kept = this.sessionRestore(record, kind);
-      else if (kind == RECORD_INCOMING && store.state(record) == INCOMING_PENDING) kept = this.rollback(record);
-      else if (kind == RECORD_MESSAGE) kept = this.messageRestore(record, retained);
-      if (kind == RECORD_SESSION || kind == RECORD_SESSION_ANONYMOUS || kind == RECORD_MESSAGE) restored += kept ? 1 : 0;
-      record = next;
-    }
-    record = store.first();
-    while (record >= 0) {
-      const next = store.next(record);
-      const kind = store.kind(record);
-      if (kind == RECORD_SUBSCRIPTION || kind == RECORD_DELIVERY || kind == RECORD_INCOMING) {
-        if (this.childRestore(record, kind)) restored++;
-      } else if (kind != RECORD_SESSION && kind != RECORD_SESSION_ANONYMOUS && kind != RECORD_MESSAGE) {
-        this.drop(record); // not a broker record (a client's store?): counted, not kept
-      }
-      record = next;
-    }
-    // Every message in the pool now is one the restore allocated and holds; from here only its
-    // deliveries and its retained use hold it.
-    const pool = this.pool;
-    for (let message = 0; message < pool.slotCount; message++) {
-      if (pool.references[message] == 0) continue;
-      if (pool.record[message] >= 0) this.messageRelease(message, 0);
-      pool.release(message);
-    }
-    return restored;
+    return this.restorer!.restore(retained);
   }
 
-  private sessionRestore(record: i32, kind: i32): bool {
-    const reader = this.readBody(record);
-    const session = reader.u16();
-    const expiry = reader.u32();
-    let usernameLength = USERNAME_NONE;
-    if (kind == RECORD_SESSION) {
-      const clientIdLength = reader.u16();
-      usernameLength = reader.u16();
-      reader.bytes(this.topic, clientIdLength);
-      reader.bytes(this.payload, usernameLength == USERNAME_NONE ? 0 : usernameLength);
-    } else {
-      reader.bytes(this.topic, reader.remaining());
-      this.payload.set(this.body, 0, 0);
-    }
-    const sessions = this.sessions;
-    if (reader.error != 0 || reader.remaining() != 0 || session >= sessions.count || this.topic.length > sessions.clientIdSizeMax ||
-      this.payload.length > sessions.usernameSizeMax) return this.drop(record);
-    if (sessions.record[session] >= 0) {
-      // A later record for the same slot supersedes the earlier (an expiry change cut before
-      // the old record's removal); nothing hangs on the slot yet, the children come next.
-      this.failed(this.store.remove(sessions.record[session]));
-      sessions.free(session);
-    }
-    if (!sessions.claim(session, this.topic)) return this.drop(record);
-    sessions.usernameSet(session, usernameLength != USERNAME_NONE, this.payload);
-    sessions.record[session] = record;
-    sessions.expirySeconds[session] = expiry;
-    sessions.offlineFromNow(session);
-    this.sessionExpiry[session] = expiry;
-    return true;
-  }
-
-  /** A receipt cut short before its PUBREC: forget it, its message and its deliveries. */
-  private rollback(record: i32): bool {
-    const reader = this.readBody(record);
-    reader.u16();
-    const key = reader.u32();
-    if (this.rollbackCount < ROLLBACK_COUNT_MAX) {
-      this.rollbackKeys[this.rollbackCount] = key;
-      this.rollbackCount++;
-    }
-    this.failed(this.store.remove(record));
-    return false;
-  }
-
-  private messageRestore(record: i32, retained: RetainedTable): bool {
-    const reader = this.readBody(record);
-    const key = reader.u32();
-    const qos = reader.u8();
-    const flags = reader.u8();
-    const retain = (flags & MESSAGE_FLAG_RETAIN) != 0;
-    const expiry = reader.u32();
-    // Records written before the flag stood for "none" with an expiry of -1.
-    const expiryOn = (flags & MESSAGE_FLAG_EXPIRY) != 0 || expiry != -1;
-    const topicLength = reader.u16();
-    const propertiesLength = reader.u16();
-    reader.bytes(this.topic, topicLength);
-    reader.bytes(this.properties, propertiesLength);
-    reader.bytes(this.payload, reader.remaining());
-    for (let i = 0; i < this.rollbackCount; i++) {
-      if (this.rollbackKeys[i] == key) {
-        this.failed(this.store.remove(record));
-        return false;
-      }
-    }
-    if (reader.error != 0) return this.drop(record);
-    // Message Expiry starts again at start-up: the core has no wall clock (MQTT-3.3.2-5 counts from receipt).
-    const message = this.pool.allocate(this.topic, this.properties, this.payload, qos, retain, expiryOn, expiry);
-    if (message < 0) return this.drop(record);
-    const pool = this.pool;
-    pool.record[message] = record;
-    pool.key[message] = key;
+  /** A message key restored from the store: keys given from now on come after it. */
+  keyRestored(key: i32): void {
     if (key >= this.keyNext) this.keyNext = key == 0x7fffffff ? 1 : key + 1;
-    if (this.store.state(record) == MESSAGE_RETAINED) retained.update(pool, message, this.topic, this.scratch);
-    return true;
-  }
-
-  private childRestore(record: i32, kind: i32): bool {
-    const reader = this.readBody(record);
-    const session = reader.u16();
-    const sessions = this.sessions;
-    if (reader.error != 0 || session >= sessions.count || sessions.record[session] < 0) return this.drop(record);
-    if (kind == RECORD_SUBSCRIPTION) return this.subscriptionRestore(record, session, reader);
-    if (kind == RECORD_DELIVERY) return this.deliveryRestore(record, session, reader);
-    const index = sessions.incomingAdd(session, this.store.packetId(record));
-    if (index < 0) return this.drop(record);
-    sessions.incomingRecord[index] = record;
-    return true;
-  }
-
-  private subscriptionRestore(record: i32, session: i32, reader: Reader): bool {
-    const qos = reader.u8();
-    const noLocal = reader.u8();
-    const retainAsPublished = reader.u8();
-    const retainHandling = reader.u8();
-    const subscriptionId = reader.u32();
-    reader.bytes(this.topic, reader.remaining());
-    const topics = this.topics;
-    if (reader.error != 0) return this.drop(record);
-    const slot = topics.subscribe(session, this.topic);
-    if (slot < 0) return this.drop(record);
-    if (topics.existed) this.subscriptionForget(slot, -1); // superseded by this later copy
-    topics.optionsSet(slot, qos, noLocal, retainAsPublished, retainHandling, subscriptionId);
-    topics.record[slot] = record;
-    return true;
-  }
-
-  private deliveryRestore(record: i32, session: i32, reader: Reader): bool {
-    const qos = reader.u8();
-    const retain = reader.u8() != 0;
-    const subscriptionId = reader.u32();
-    const key = reader.u32();
-    const sessions = this.sessions;
-    const pool = this.pool;
-    const state = this.store.state(record);
-    let message: i32 = -1;
-    if (state != OUTGOING_RELEASED) {
-      for (let slot = 0; slot < pool.slotCount && message < 0; slot++) {
-        if (pool.references[slot] > 0 && pool.key[slot] == key && pool.record[slot] >= 0) message = slot;
-      }
-      if (message < 0) return this.drop(record); // its message was rolled back or could not be restored
-    }
-    if (state == OUTGOING_QUEUED) {
-      if (sessions.queueFull(session)) return this.drop(record);
-      sessions.queuePush(session, message, qos, retain, subscriptionId, record);
-    } else {
-      const flight = sessions.inflightFree(session);
-      if (flight < 0) return this.drop(record);
-      sessions.inflightState[flight] = state == OUTGOING_SENT ? INFLIGHT_PUBLISHED : INFLIGHT_RELEASED;
-      sessions.inflightMessage[flight] = message;
-      sessions.inflightPacketId[flight] = this.store.packetId(record);
-      sessions.inflightQos[flight] = qos;
-      sessions.inflightRecord[flight] = record;
-      sessions.inflightCount[session]++;
-    }
-    if (message >= 0) {
-      pool.retainReference(message);
-      pool.durable[message]++;
-    }
-    return true;
-  }
-
-  /** A record the tables cannot take: counted and removed. Returns false. */
-  private drop(record: i32): bool {
-    this.counters[COUNTER_RESTORE_DROPPED]++;
-    this.failed(this.store.remove(record));
-    return false;
-  }
-
-  private readBody(record: i32): Reader {
-    const length = this.store.read(record, this.body, 0);
-    this.reader.reset(this.body, 0, length);
-    return this.reader;
   }
 
   // ---- the store's answers --------------------------------------------------------------------------
@@ -580,7 +392,8 @@ export class Durable {
     return -1;
   }
 
-  private failed(result: i32): void {
+  /** Counts a store write that failed (COUNTER_STORE_FAILED). */
+  failed(result: i32): void {
     if (result < 0) this.counters[COUNTER_STORE_FAILED]++;
   }
 }
