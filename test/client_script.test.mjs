@@ -212,6 +212,30 @@ for (const build of ["wasm", "js"]) {
     assert.equal(reasons.get(stale), DROP_EXPIRED);
   });
 
+  test(`${build}: Message Expiry of 24 days, 49 days and 0xFFFFFFFF counts across the i32 clock's wrap: what is left is sent, what ran out is dropped`, () => {
+    const DAY_MS = 86400000;
+    for (const [seconds, waitDays] of [[24 * 86400, 23], [24 * 86400, 25], [49 * 86400, 48], [49 * 86400, 50], [0xffffffff, 60]]) {
+      const s = new Script(build, { version: 5 });
+      const expiry = Buffer.alloc(6);
+      expiry[0] = 5;
+      expiry[1] = 0x02; // Message Expiry Interval
+      expiry.writeUInt32BE(seconds, 2);
+      const handle = s.publish("t", "x", { qos: 1, properties: expiry });
+      for (let day = 0; day < waitDays; day++) s.tick(DAY_MS); // the host calls the core at least once a day
+      s.connect();
+      const sent = s.output().filter((p) => p.cmd === "publish");
+      const left = seconds - waitDays * 86400;
+      if (left > 0) {
+        assert.equal(sent.length, 1, `${seconds} s after ${waitDays} days: sent`);
+        const carried = sent[0].properties.messageExpiryInterval;
+        assert.ok(carried >= left - 1 && carried <= left, `${seconds} s after ${waitDays} days: ${carried} s left, not ${left}`);
+      } else {
+        assert.deepEqual(sent, [], `${seconds} s after ${waitDays} days: expired`);
+        assert.equal(s.api.status(handle), HANDLE.dropped);
+      }
+    }
+  });
+
   test(`${build}: subscriptions are acknowledged, and made again when the session is lost`, () => {
     const s = new Script(build, { version: 5 });
     s.connect();
