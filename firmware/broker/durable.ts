@@ -63,7 +63,7 @@ export const USERNAME_NONE: i32 = 0xffff;
 export const MESSAGE_FLAG_RETAIN: i32 = 1;
 export const MESSAGE_FLAG_EXPIRY: i32 = 2;
 /** Bytes before a message record's topic. */
-export const MESSAGE_HEADER_SIZE: i32 = 14;
+const MESSAGE_HEADER_SIZE: i32 = 14;
 
 export class Durable {
   /** False when the broker runs without a store: every call is then a no-op. */
@@ -73,9 +73,10 @@ export class Durable {
   private readonly sessions: Sessions;
   private readonly topics: TopicTable;
   private readonly counters: Int32Array;
-  private readonly body: Uint8Array;
-  /** The first byte of a message's topic, read to tell `$` topics. */
-  private readonly scratch: Uint8Array;
+  /** A record's body as it is written; DurableRestore reads records into it at start-up. */
+  readonly body: Uint8Array;
+  /** The first byte of a message's topic, read to tell `$` topics; DurableRestore's topic comparisons. */
+  readonly scratch: Uint8Array;
   private readonly writer: Writer = new Writer();
   /** Per session: the expiry its record holds. */
   readonly sessionExpiry: Int32Array;
@@ -98,7 +99,7 @@ export class Durable {
     this.body = new Uint8Array(on ? packetSizeMax + MESSAGE_HEADER_SIZE : 0);
     this.scratch = new Uint8Array(on ? packetSizeMax : 0);
     this.sessionExpiry = new Int32Array(sessions.count);
-    this.restorer = new DurableRestore(this, store, pool, sessions, topics, counters, packetSizeMax);
+    this.restorer = new DurableRestore(this, store, pool, sessions, topics, counters);
   }
 
   // ---- sessions and subscriptions -----------------------------------------------------------

@@ -19,7 +19,7 @@ import { TopicTable } from "./topic_table";
 import { RetainedTable } from "./retained";
 import { COUNTER_RESTORE_DROPPED } from "./counters";
 import {
-  Durable, INCOMING_PENDING, MESSAGE_FLAG_EXPIRY, MESSAGE_FLAG_RETAIN, MESSAGE_HEADER_SIZE, MESSAGE_RETAINED, USERNAME_NONE,
+  Durable, INCOMING_PENDING, MESSAGE_FLAG_EXPIRY, MESSAGE_FLAG_RETAIN, MESSAGE_RETAINED, USERNAME_NONE,
 } from "./durable";
 
 /** Rolled-back publishes one start-up can meet (one per cut; more only after flash errors). */
@@ -32,8 +32,8 @@ export class DurableRestore {
   private readonly sessions: Sessions;
   private readonly topics: TopicTable;
   private readonly counters: Int32Array;
+  /** Durable's buffers (nothing is written while the restore runs): the record being read, and topic comparisons. */
   private readonly body: Uint8Array;
-  /** For topic comparisons while `body` holds a record being restored. */
   private readonly scratch: Uint8Array;
   private readonly reader: Reader = new Reader();
   private readonly topic: Span = new Span();
@@ -42,17 +42,15 @@ export class DurableRestore {
   private readonly rollbackKeys: Int32Array = new Int32Array(ROLLBACK_COUNT_MAX);
   private rollbackCount: i32 = 0;
 
-  constructor(durable: Durable, store: Store, pool: MessagePool, sessions: Sessions, topics: TopicTable, counters: Int32Array,
-    packetSizeMax: i32) {
+  constructor(durable: Durable, store: Store, pool: MessagePool, sessions: Sessions, topics: TopicTable, counters: Int32Array) {
     this.durable = durable;
     this.store = store;
     this.pool = pool;
     this.sessions = sessions;
     this.topics = topics;
     this.counters = counters;
-    const on = durable.on;
-    this.body = new Uint8Array(on ? packetSizeMax + MESSAGE_HEADER_SIZE : 0);
-    this.scratch = new Uint8Array(on ? packetSizeMax : 0);
+    this.body = durable.body;
+    this.scratch = durable.scratch;
   }
 
   /**
